@@ -1,0 +1,149 @@
+"""The collector and the test items of ``--cache-compat``.
+
+The store folder becomes a collector in the normal collection tree (next to
+the test files of its parent folder), so counts, ``--co``, node ids, ``-k``,
+``-m``, JUnit XML and xdist treat the generated checks like any test:
+
+    tests/cachecompat/simple::layout[mypkg.models:File]
+    tests/cachecompat/simple::golden[v0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+    from .config import ResolvedFamily
+    from .session import CacheCompatRun
+
+MARK = "cachecompat"
+LAYOUT_MARK = "cachecompat_layout"
+GOLDEN_MARK = "cachecompat_golden"
+RESULT_PROPERTY = "cachecompat"
+
+
+class CheckFailure(Exception):
+    """A check found a problem; its message is the whole failure report."""
+
+
+def _nodeid(config: pytest.Config, path: Path) -> str:
+    try:
+        return path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class StoreCollector(pytest.Collector):
+    """The store folder: one child per family."""
+
+    def __init__(self, *, run: CacheCompatRun, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.run = run
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        for family in self.run.families:
+            yield FamilyCollector.from_parent(
+                self,
+                name=family.name,
+                path=family.folder,
+                nodeid=_nodeid(self.config, family.folder),
+                family=family,
+            )
+
+
+class FamilyCollector(pytest.Collector):
+    """One family: a layout item per record type, a golden item per archived version."""
+
+    def __init__(self, *, family: ResolvedFamily, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.family = family
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from .golden import archived_versions
+        from .layout import collect_types
+
+        run: CacheCompatRun = self.parent.run  # type: ignore[union-attr]
+        roots = set(self.family.records)
+        for name, cls in collect_types(self.family.records).items():
+            yield LayoutItem.from_parent(
+                self, name=f"layout[{name}]", record=name, record_type=cls, is_root=cls in roots, run=run
+            )
+        for version in archived_versions(self.family):
+            yield GoldenItem.from_parent(self, name=f"golden[v{version}]", version=version, run=run)
+
+
+def _check_function() -> None:
+    """Stands in for a test function where syrupy and reporters expect one."""
+
+
+class CacheCompatItem(pytest.Item):
+    def __init__(self, *, run: CacheCompatRun, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.run = run
+        self.family: ResolvedFamily = self.parent.family  # type: ignore[union-attr]
+        self.obj = _check_function
+        self.add_marker(MARK)
+
+    @property
+    def cachecompat_folder(self) -> Path:
+        """The folder the syrupy extension reads and writes for this item."""
+        return self.family.version_folder
+
+    def report_result(self, **result: Any) -> None:
+        payload = {"family": self.family.name, "version": str(self.family.version), **result}
+        self.user_properties.append((RESULT_PROPERTY, payload))
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        from .forms import CheckError
+        from .history import StoreError
+
+        if isinstance(excinfo.value, CheckFailure | CheckError | StoreError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.nodeid
+
+
+class LayoutItem(CacheCompatItem):
+    """Checks one record type's layout and, for roots, its serialized forms (SPEC §4 rules 1-7)."""
+
+    def __init__(self, *, record: str, record_type: type, is_root: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.record = record
+        self.record_type = record_type
+        self.is_root = is_root
+        self.add_marker(LAYOUT_MARK)
+
+    def runtest(self) -> None:
+        from .layoutcheck import check_record
+
+        verdict = check_record(self, self.family, self.record, self.record_type, self.is_root, self.run)
+        self.report_result(check="layout", record=self.record, **verdict.summary())
+        if verdict.failures:
+            raise CheckFailure("\n\n".join(verdict.failures))
+
+
+class GoldenItem(CacheCompatItem):
+    """Loads every golden archive of one version with the current ``loads`` (SPEC §5)."""
+
+    def __init__(self, *, version: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.version = version
+        self.add_marker(GOLDEN_MARK)
+
+    def runtest(self) -> None:
+        from .golden import check_version
+
+        outcome = check_version(self.family, self.version, self.run)
+        self.report_result(check="golden", archive_version=str(self.version), **outcome.summary())
+        if outcome.failures:
+            raise CheckFailure("\n\n".join(outcome.failures))

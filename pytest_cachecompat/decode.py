@@ -1,0 +1,176 @@
+"""Serialized bytes as a readable, JSON-compatible tree.
+
+The tree is what a reviewer reads in a recorded serialized form and what
+``diff.diff_trees`` compares, so it keeps every distinction the bytes make
+(bytes vs str, map key types, extension codes) while staying plain JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickletools
+from typing import Any
+
+import attrs
+import msgpack  # type: ignore[import-untyped]  # ships no type information
+
+__all__ = ["Decoded", "decode_bytes", "hex_lines"]
+
+
+@attrs.frozen
+class Decoded:
+    """The format the bytes were recognised as, and their readable tree."""
+
+    format: str
+    tree: object
+
+
+def decode_bytes(data: bytes) -> Decoded:
+    """Recognise and decode ``data``; never raises (unrecognised bytes are "raw").
+
+    Order: pickle (first byte is the PROTO opcode 0x80), msgpack as one object
+    using every byte, UTF-8 JSON, msgpack as several objects back to back, raw.
+    JSON is tried before the msgpack *stream* because every ASCII byte is a
+    complete msgpack integer: any JSON text would otherwise read as a stream.
+    """
+    data = bytes(data)
+    if data[:1] == b"\x80":
+        lines = _pickle_lines(data)
+        if lines is not None:
+            return Decoded("pickle", lines)
+    objects = _msgpack_objects(data)
+    if objects is not None and len(objects) == 1:
+        return Decoded("msgpack", objects[0])
+    parsed = _json_tree(data)
+    if parsed is not _FAILED:
+        return Decoded("json", parsed)
+    if objects is not None and len(objects) > 1:
+        return Decoded("msgpack-stream", objects)
+    return Decoded("raw", None)
+
+
+def hex_lines(data: bytes, width: int = 32) -> list[str]:
+    """``data`` as lowercase hex, ``width`` bytes per line (no offsets: they shift noisily)."""
+    if width < 1:
+        raise ValueError(f"width must be at least 1, got {width}")
+    return [bytes(data[i : i + width]).hex() for i in range(0, len(data), width)]
+
+
+# ---------------------------------------------------------------------------
+# pickle
+# ---------------------------------------------------------------------------
+
+
+def _pickle_lines(data: bytes) -> list[str] | None:
+    """pickletools disassembly, one opcode a line, without byte offsets."""
+    lines: list[str] = []
+    end = 0
+    try:
+        for opcode, arg, pos in pickletools.genops(data):
+            lines.append(_opcode_line(opcode.name, arg))
+            end = (pos or 0) + 1  # genops stops after STOP, a one-byte opcode
+    except Exception:  # any malformed pickle: let the other formats try
+        return None
+    if end < len(data):
+        # pickle.loads ignores bytes after STOP; still show that they are there.
+        lines.append(f"TRAILING {data[end:].hex()}")
+    return lines
+
+
+def _opcode_line(name: str, arg: object) -> str:
+    if arg is None or name == "FRAME":
+        # A FRAME's argument is a byte count: like an offset, it shifts with
+        # every change before it and would only add noise to a diff.
+        return name
+    return f"{name} {arg!r}"
+
+
+# ---------------------------------------------------------------------------
+# msgpack
+# ---------------------------------------------------------------------------
+
+
+class _Pairs(list[tuple[Any, Any]]):
+    """A msgpack map as decoded, before it is turned into a tree node."""
+
+
+def _msgpack_objects(data: bytes) -> list[object] | None:
+    """Every object in ``data`` when the bytes are exactly a sequence of msgpack objects."""
+    if not data:
+        return None
+    unpacker = msgpack.Unpacker(
+        raw=False,
+        strict_map_key=False,
+        object_pairs_hook=_Pairs,
+        max_buffer_size=max(len(data), 1024),
+    )
+    objects: list[object] = []
+    end = 0
+    try:
+        unpacker.feed(data)
+        for obj in unpacker:
+            objects.append(_msgpack_tree(obj))
+            # tell() also counts a truncated object's bytes, so note where
+            # each complete one ends.
+            end = unpacker.tell()
+    except Exception:  # malformed, invalid UTF-8, too deep: not msgpack
+        return None
+    if end != len(data):
+        return None  # a truncated last object
+    return objects
+
+
+def _msgpack_tree(obj: object) -> object:
+    if isinstance(obj, _Pairs):
+        return _map_tree(obj)
+    if isinstance(obj, list):
+        return [_msgpack_tree(item) for item in obj]
+    if isinstance(obj, bytes):
+        return {"$bytes": obj.hex()}
+    if isinstance(obj, float):
+        return _float_tree(obj)
+    if isinstance(obj, msgpack.ExtType):
+        return {"$ext": obj.code, "data": obj.data.hex()}
+    if isinstance(obj, msgpack.Timestamp):
+        return {"$ext": -1, "data": obj.to_bytes().hex()}
+    return obj
+
+
+def _map_tree(pairs: _Pairs) -> object:
+    items = [(_msgpack_tree(k), _msgpack_tree(v)) for k, v in pairs]
+    plain = all(isinstance(k, str) and not k.startswith("$") for k, _ in items)
+    keys = {k for k, _ in items} if plain else set()
+    if plain and len(keys) == len(items):
+        return dict(items)
+    # Non-str keys (ints, arrays...), "$"-keys that would read as our own
+    # tags, or repeated keys: keep every pair, in order.
+    return {"$map": [[k, v] for k, v in items]}
+
+
+def _float_tree(value: float) -> object:
+    if math.isfinite(value):
+        return value
+    return {"$float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
+
+
+# ---------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------
+
+
+class _Failed:
+    pass
+
+
+_FAILED = _Failed()
+
+_JSON_CONSTANTS = {"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}
+
+
+def _json_tree(data: bytes) -> object:
+    try:
+        text = data.decode("utf-8")
+        return json.loads(text, parse_constant=lambda name: {"$float": _JSON_CONSTANTS[name]})
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        return _FAILED

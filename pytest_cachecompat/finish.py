@@ -1,0 +1,71 @@
+"""End-of-run work on the controller: the changelog of newly recorded versions, run-wide gates, reports.
+
+Runs once, in the process that prints the summary (never in xdist workers),
+and only reads the store and the results that items reported.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import store, versions
+from .history import StoreError, changes_document, recorded_layouts
+from .session import CacheCompatRun
+
+
+def finish_run(run: CacheCompatRun, notes: list[str]) -> bool:
+    """Do the end-of-run work; True when a run-wide check failed."""
+    for family in run.families:
+        try:
+            note = write_changes_file(run, family.name)
+        except StoreError as exc:
+            run.problems.append(str(exc))
+            continue
+        if note:
+            notes.append(note)
+    if run.config.getoption("cachecompat_base", None):
+        from .gitbase import check_base
+
+        run.problems.extend(check_base(run, run.config.getoption("cachecompat_base")))
+    if run.config.getoption("cachecompat_release", False):
+        from .release import check_release
+
+        run.problems.extend(check_release(run))
+    _write_reports(run, notes)
+    return bool(run.problems)
+
+
+def write_changes_file(run: CacheCompatRun, family_name: str) -> str | None:
+    """Write ``CHANGES.md`` into the current version's folder once its layouts are recorded."""
+    family = run.family(family_name)
+    folder = family.version_folder
+    target = folder / store.CHANGES_NAME
+    current = recorded_layouts(folder)
+    if not current or target.exists():
+        return None
+    recorded = store.recorded_versions(family.folder, family.version)
+    previous = versions.previous(recorded, family.version)
+    changes = []
+    if previous is not None:
+        from .diff import diff_layouts
+
+        old = recorded_layouts(family.folder / versions.folder_name(previous))
+        changes = diff_layouts(old, current)
+    text = changes_document(family.name, family.version_ref, previous, family.version, changes)
+    if store.write_new(target, text.encode("utf-8")):
+        return f"{family.name} v{family.version}: recorded; changes written to {target}"
+    return None
+
+
+def _write_reports(run: CacheCompatRun, notes: list[str]) -> None:
+    from .report import build_report, write_github_outputs, write_json
+
+    report = build_report(run, notes)
+    run.report = report
+    path = run.config.getoption("cachecompat_report", None)
+    if path:
+        write_json(report, Path(path))
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        write_github_outputs(report, Path(summary_file))

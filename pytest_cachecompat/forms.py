@@ -1,0 +1,132 @@
+"""What gets recorded for a record type: its layout text and its serialized forms.
+
+Pure functions over a resolved family; they raise ``CheckError`` with a
+message that names the family, the reference and the sample at fault.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from .canonical import canonical, render
+from .config import ResolvedFamily
+from .decode import decode_bytes, hex_lines
+from .layout import Layout, layout_of
+from .samples import default_samples
+from .typenames import qualified_name
+
+FORMAT_VERSION = 1
+
+
+class CheckError(Exception):
+    """A check could not run; the message says what to fix."""
+
+
+def to_text(document: Any) -> str:
+    """The stored text of a recorded document: stable, readable, diff-friendly."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def layout_text(cls: type) -> tuple[Layout, str]:
+    layout = layout_of(cls)
+    return layout, to_text(layout)
+
+
+def parse_recorded(text: str, path: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CheckError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); it was probably edited "
+            "by hand. Restore it from version control (git checkout -- <file>)."
+        ) from None
+
+
+def samples_for(family: ResolvedFamily, cls: type, user_samples: Sequence[object]) -> list[object]:
+    """Default samples of ``cls`` (unless turned off) followed by the user's samples of exactly that type."""
+    chosen: list[object] = []
+    if family.default_samples:
+        try:
+            chosen.extend(default_samples(cls))
+        except Exception as exc:
+            raise CheckError(
+                f"family {family.name!r}: cannot build default samples of {qualified_name(cls)}: "
+                f"{type(exc).__name__}: {exc}. Provide them with the family's `samples` hook "
+                "and set default_samples = false."
+            ) from None
+    chosen.extend(s for s in user_samples if type(s) is cls)
+    return chosen
+
+
+def dump_sample(family: ResolvedFamily, sample: object, index: int, record: str) -> bytes:
+    """``dumps(sample)``, twice: the bytes must be bytes and the same both times."""
+    first = _call_dumps(family, sample, index, record)
+    second = _call_dumps(family, sample, index, record)
+    if first != second:
+        raise CheckError(
+            f"family {family.name!r}: dumps = {family.dumps_ref} is not deterministic: two calls on "
+            f"sample {index} of {record} gave different bytes ({len(first)} and {len(second)} bytes, "
+            f"first difference at byte {_first_difference(first, second)}). A cache format must "
+            "write the same bytes for the same value: sort sets and dict keys, drop timestamps."
+        )
+    return first
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _call_dumps(family: ResolvedFamily, sample: object, index: int, record: str) -> bytes:
+    try:
+        data = family.dumps(sample)
+    except Exception as exc:
+        raise CheckError(
+            f"family {family.name!r}: dumps = {family.dumps_ref} raised {type(exc).__name__}: {exc} "
+            f"on sample {index} of {record}: {render(canonical(sample))}"
+        ) from exc
+    if isinstance(data, bytearray | memoryview):
+        data = bytes(data)
+    if not isinstance(data, bytes):
+        raise CheckError(
+            f"family {family.name!r}: dumps = {family.dumps_ref} returned {type(data).__name__}, "
+            f"expected bytes (sample {index} of {record})"
+        )
+    return data
+
+
+@attrs.frozen
+class SerializedForms:
+    document: dict[str, Any]
+    text: str
+    positional: bool
+
+
+def serialized_forms(family: ResolvedFamily, cls: type, samples: Sequence[object]) -> SerializedForms:
+    record = qualified_name(cls)
+    entries = []
+    positional = False
+    for index, sample in enumerate(samples):
+        data = dump_sample(family, sample, index, record)
+        decoded = decode_bytes(data)
+        positional = positional or _is_positional(decoded.format, decoded.tree)
+        entries.append(
+            {
+                "value": canonical(sample),
+                "format": decoded.format,
+                "bytes": hex_lines(data),
+                "decoded": decoded.tree,
+            }
+        )
+    document = {"record": record, "format_version": FORMAT_VERSION, "samples": entries}
+    return SerializedForms(document=document, text=to_text(document), positional=positional)
+
+
+def _is_positional(fmt: str, tree: object) -> bool:
+    """A record written as an array (after an optional version header) is read by position."""
+    if fmt == "msgpack-stream" and isinstance(tree, list) and tree:
+        tree = tree[-1]
+    return fmt.startswith("msgpack") and isinstance(tree, list)

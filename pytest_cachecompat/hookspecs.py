@@ -1,0 +1,23 @@
+"""Hooks that pytest-cachecompat adds to pytest."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .api import Family
+
+
+@pytest.hookspec
+def pytest_cachecompat_families(config: pytest.Config) -> Iterable[Family]:  # type: ignore[empty-body]
+    """Return the cache families that this project declares in Python.
+
+    Implement it in the project's root ``conftest.py`` (or a conftest next to
+    its ``testpaths``); it is called once per run with ``--cache-compat``.
+    Families from every implementation and from ``pyproject.toml`` are merged;
+    a name declared twice is a usage error.
+    """

@@ -1,0 +1,200 @@
+"""The layout gate for one record type (SPEC §4, rules 1-7).
+
+The recorded files are syrupy snapshots; syrupy decides whether to write
+them (``--snapshot-update``, never over a frozen version). This module reads
+the recorded side first, so that a failure can say in words what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from . import forms, messages, store, versions
+from .config import ResolvedFamily
+from .diff import diff_layout, diff_trees
+from .history import StoreError, read_json
+from .snapshot import make_assertion
+
+if TYPE_CHECKING:
+    import pytest
+
+    from .session import CacheCompatRun
+
+
+@attrs.define
+class Verdict:
+    status: str = "passed"
+    failures: list[str] = attrs.field(factory=list)
+    changes: list[str] = attrs.field(factory=list)
+    warnings: list[str] = attrs.field(factory=list)
+
+    def fail(self, status: str, message: str) -> None:
+        self.status = status
+        self.failures.append(message)
+
+    def summary(self) -> dict[str, Any]:
+        return {"status": self.status, "changes": self.changes, "warnings": self.warnings}
+
+
+def is_frozen(family: ResolvedFamily) -> bool:
+    """Whether ``--snapshot-update`` must leave the current version's recorded files alone.
+
+    Asked once per process at the start of the run (``CacheCompatRun``), so
+    that files this very run records do not freeze their own siblings.
+    """
+    folder = family.version_folder
+    if family.freeze == "released":
+        return (folder / store.MANIFEST_NAME).exists()
+    return bool(store.read_layouts(folder))
+
+
+def check_record(
+    item: pytest.Item,
+    family: ResolvedFamily,
+    record: str,
+    cls: type,
+    is_root: bool,
+    run: CacheCompatRun,
+) -> Verdict:
+    verdict = Verdict()
+    recorded = store.recorded_versions(family.folder, family.version)
+    higher = [v for v in recorded if versions.is_lower(family.version, v)]
+    if higher:
+        verdict.fail("lowered", messages.version_lowered(family, higher[-1]))
+        return verdict
+    try:
+        _check_layout(item, verdict, family, record, cls, run)
+        if is_root:
+            _check_serialized(item, verdict, family, record, cls, run)
+    except (forms.CheckError, StoreError) as exc:
+        verdict.fail("error", str(exc))
+    return verdict
+
+
+def _check_layout(
+    item: pytest.Item,
+    verdict: Verdict,
+    family: ResolvedFamily,
+    record: str,
+    cls: type,
+    run: CacheCompatRun,
+) -> None:
+    layout, text = forms.layout_text(cls)
+    path = store.layout_path(family.version_folder, record)
+    frozen = run.is_frozen(family)
+    if frozen and not path.exists():
+        moved = [
+            c.text
+            for c in run.family_changes(family, family.version)
+            if c.kind == "record moved" and c.record == record
+        ]
+        if moved:
+            verdict.changes = moved
+            verdict.fail("changed", messages.layout_changed(family, record, moved))
+            return
+
+    def explain_change(recorded_text: str) -> str:
+        old = read_json(path)
+        changes = [c.text for c in diff_layout(old, layout)] or [
+            f"{path.name} differs from the current layout but describes the same structure: "
+            "it was edited by hand; restore it from version control"
+        ]
+        verdict.changes = changes
+        return messages.layout_changed(family, record, changes)
+
+    def explain_missing() -> str:
+        previous = run.previous_version(family)
+        changes = [] if previous is None else _changes_since(run, family, previous, record, layout)
+        verdict.changes = changes
+        return messages.not_recorded(family, record, previous, changes)
+
+    _assert_snapshot(item, verdict, path, text, frozen, explain_change, explain_missing)
+
+
+def _changes_since(
+    run: CacheCompatRun,
+    family: ResolvedFamily,
+    previous: versions.VersionValue,
+    record: str,
+    layout: dict[str, Any],
+) -> list[str]:
+    old = run.recorded_layouts(family, previous)
+    if record in old:
+        return [c.text for c in diff_layout(old[record], layout)]
+    related = [c.text for c in run.family_changes(family, previous) if c.record == record]
+    return related or [f"{record}: new record type"]
+
+
+def _check_serialized(
+    item: pytest.Item,
+    verdict: Verdict,
+    family: ResolvedFamily,
+    record: str,
+    cls: type,
+    run: CacheCompatRun,
+) -> None:
+    samples = forms.samples_for(family, cls, run.user_samples(family))
+    if not samples:
+        verdict.warnings.append(f"{record}: no samples, so its serialized form is not checked")
+        return
+    serialized = forms.serialized_forms(family, cls, samples)
+    if serialized.positional:
+        verdict.warnings.append(
+            f"{record} is written positionally (as an array): inserting or reordering fields "
+            "is misread by old readers unless the version is bumped"
+        )
+    path = store.samples_path(family.version_folder, record)
+
+    def explain_change(recorded_text: str) -> str:
+        differences = _serialized_differences(read_json(path), serialized.document)
+        verdict.changes = verdict.changes or differences
+        return messages.serialized_changed(family, record, differences)
+
+    def explain_missing() -> str:
+        return messages.not_recorded(family, record, run.previous_version(family), [], what="serialized form")
+
+    _assert_snapshot(item, verdict, path, serialized.text, run.is_frozen(family), explain_change, explain_missing)
+
+
+def _serialized_differences(old: Any, new: dict[str, Any]) -> list[str]:
+    old_samples = old.get("samples", []) if isinstance(old, dict) else []
+    new_samples = new["samples"]
+    lines: list[str] = []
+    if len(old_samples) != len(new_samples):
+        lines.append(f"{len(old_samples)} samples recorded, {len(new_samples)} now")
+    for index, (before, after) in enumerate(zip(old_samples, new_samples, strict=False)):
+        if not isinstance(before, dict):
+            continue
+        for key in ("decoded", "value"):
+            lines.extend(diff_trees(before.get(key), after[key], root=f"sample {index} {key}"))
+        if not lines and before.get("bytes") != after["bytes"]:
+            lines.append(f"sample {index}: bytes differ ({' '.join(after['bytes'])[:80]}...)")
+    return lines or ["the recorded file differs only in formatting: it was edited by hand; restore it"]
+
+
+def _assert_snapshot(
+    item: pytest.Item,
+    verdict: Verdict,
+    path: Path,
+    text: str,
+    frozen: bool,
+    explain_change: Callable[[str], str],
+    explain_missing: Callable[[], str],
+) -> None:
+    recorded_text = path.read_text(encoding="utf-8") if path.exists() else None
+    name = path.name.removesuffix(".json")
+    matched = make_assertion(item, frozen=frozen)(name=name) == text
+    if matched:
+        if recorded_text is None:
+            verdict.status = "recorded"
+        elif recorded_text != text:
+            verdict.status = "updated"
+        return
+    if recorded_text is None:
+        verdict.fail("missing", explain_missing())
+    else:
+        verdict.fail("changed", explain_change(recorded_text))

@@ -1,0 +1,82 @@
+"""The words of every failure: what changed, why it matters, and the exact next step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import versions
+from .config import ResolvedFamily
+
+UPDATE_COMMAND = "pytest --cache-compat --snapshot-update"
+
+
+def next_version(value: versions.VersionValue) -> str:
+    if isinstance(value, int):
+        return str(value + 1)
+    return "a higher version" if versions.sort_key(value) is not None else "a new value"
+
+
+def constant(family: ResolvedFamily) -> str:
+    """``SIMPLE_CACHE_VERSION`` as a developer sees it in their code."""
+    return family.version_label
+
+
+def bullet(lines: Sequence[str]) -> str:
+    return "\n".join(f"  - {line}" for line in lines)
+
+
+def bump_fix(family: ResolvedFamily) -> str:
+    return (
+        f"Fix: bump {family.version_ref} from {family.version!r} to {next_version(family.version)}, "
+        f"then run `{UPDATE_COMMAND}` to record the new version. "
+        f"v{family.version} stays recorded as it is: it describes caches that users already have."
+    )
+
+
+def layout_changed(family: ResolvedFamily, record: str, changes: Sequence[str]) -> str:
+    return (
+        f"layout of {record} changed but {constant(family)} is still {family.version!r} "
+        f"(family {family.name!r})\n"
+        f"What changed against the recorded v{family.version}:\n{bullet(changes)}\n"
+        f"{bump_fix(family)}"
+    )
+
+
+def serialized_changed(family: ResolvedFamily, record: str, differences: Sequence[str]) -> str:
+    return (
+        f"serialized form of {record} changed but {constant(family)} is still {family.version!r} "
+        f"(family {family.name!r}): {family.dumps_ref} now writes different bytes for the same "
+        f"sample, even where the class layout did not change.\n"
+        f"Decoded difference (recorded -> now):\n{bullet(differences)}\n"
+        f"{bump_fix(family)}"
+    )
+
+
+def not_recorded(
+    family: ResolvedFamily,
+    record: str,
+    previous: versions.VersionValue | None,
+    changes: Sequence[str],
+    what: str = "layout",
+) -> str:
+    if previous is None:
+        history = "No earlier version is recorded."
+    elif changes:
+        history = f"Changes against v{previous}:\n{bullet(changes)}"
+    else:
+        history = f"No change against v{previous}."
+    bumped = f" ({constant(family)} was bumped from {previous!r})" if previous is not None else ""
+    return (
+        f"no {what} of {record} is recorded for v{family.version} of family "
+        f"{family.name!r}{bumped}.\n{history}\n"
+        f"Record it: `{UPDATE_COMMAND}`, then commit {family.version_folder.name}/ in the store."
+    )
+
+
+def version_lowered(family: ResolvedFamily, highest: versions.VersionValue) -> str:
+    return (
+        f"{family.version_ref} is {family.version!r}, lower than v{highest}, which is already "
+        f"recorded for family {family.name!r}. Cache versions only go up: a lower version would "
+        f"make users' caches written by v{highest} look current. "
+        f"Set {constant(family)} to {next_version(highest)} (or higher)."
+    )

@@ -1,0 +1,127 @@
+"""The store: where each family's recorded layouts, serialized forms and archives live.
+
+``<store>/<family>/v<V>/`` holds everything of one family and version. Every
+write is atomic (a temporary file in the same folder, fsynced, then renamed
+over the target), so an interrupted run leaves the previous file intact and
+never a half-written one. Nothing here ever deletes a user's file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import versions
+
+LAYOUT_SUFFIX = ".layout.json"
+SAMPLES_SUFFIX = ".samples.json"
+CHANGES_NAME = "CHANGES.md"
+MANIFEST_NAME = "MANIFEST.json"
+ARCHIVES_DIR = "archives"
+LOCK_NAME = ".cachecompat.lock"
+
+
+def stem(qualified_name: str) -> str:
+    """File stem of a record type: ``mypkg.models:File`` -> ``mypkg.models.File``."""
+    return qualified_name.replace(":", ".")
+
+
+def layout_path(version_folder: Path, qualified_name: str) -> Path:
+    return version_folder / f"{stem(qualified_name)}{LAYOUT_SUFFIX}"
+
+
+def samples_path(version_folder: Path, qualified_name: str) -> Path:
+    return version_folder / f"{stem(qualified_name)}{SAMPLES_SUFFIX}"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_new(path: Path, data: bytes) -> bool:
+    """Write ``path`` only if it does not exist yet; True when written.
+
+    The final step is a hard link, which fails if another process created the
+    file first, so two concurrent runs never overwrite each other's file.
+    """
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        try:
+            os.link(tmp_name, path)
+        except FileExistsError:
+            return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    _fsync_dir(path.parent)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a family folder while writing into it.
+
+    Two runs that record or freeze at once (two terminals, xdist workers)
+    queue up instead of interleaving their writes.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def recorded_versions(family_folder: Path, like: versions.VersionValue) -> list[versions.VersionValue]:
+    """Versions that have at least one recorded layout, ordered."""
+    if not family_folder.is_dir():
+        return []
+    found: list[versions.VersionValue] = []
+    for child in family_folder.iterdir():
+        value = versions.parse_folder(child.name, like)
+        if value is not None and child.is_dir() and any(child.glob(f"*{LAYOUT_SUFFIX}")):
+            found.append(value)
+    return versions.ordered(found)
+
+
+def read_layouts(version_folder: Path) -> dict[str, Path]:
+    """Recorded layout files of one version, by file stem."""
+    if not version_folder.is_dir():
+        return {}
+    return {
+        p.name[: -len(LAYOUT_SUFFIX)]: p for p in sorted(version_folder.glob(f"*{LAYOUT_SUFFIX}"))
+    }

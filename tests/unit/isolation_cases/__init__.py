@@ -1,0 +1,1 @@
+"""Loaders that the isolation worker imports by reference (``isolation_cases.loaders:...``)."""

@@ -1,0 +1,1 @@
+"""Importable record types used by the layout and sample unit tests."""
