@@ -211,10 +211,7 @@ def _byteset(data: bytes, draws: _Draws) -> tuple[bytes, str]:
     changes = []
     for _ in range(draws.between(1, 4)):
         position = draws.below(len(new))
-        if draws.below(2):
-            value = _INTERESTING[draws.below(len(_INTERESTING))]
-        else:
-            value = draws.below(256)
+        value = _INTERESTING[draws.below(len(_INTERESTING))] if draws.below(2) else draws.below(256)
         if value == new[position]:
             value ^= 0xFF  # always change the byte: an unchanged input tests nothing
         new[position] = value

@@ -151,7 +151,7 @@ def _check_serialized(
 
     def explain_change(recorded_text: str) -> str:
         differences = _serialized_differences(read_json(path), serialized.document)
-        verdict.changes = verdict.changes or differences
+        verdict.changes.append(f"{record}: serialized form changed ({len(differences)} differences)")
         return messages.serialized_changed(family, record, differences)
 
     def explain_missing() -> str:

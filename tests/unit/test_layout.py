@@ -861,3 +861,15 @@ def test_layouts_identical_across_hash_seeds() -> None:
     first = _run_with_seed("1")
     assert first == _run_with_seed("12345")
     assert json.loads(first.splitlines()[0])[f"{F}:Tree"]["kind"] == "dataclass"
+
+
+def test_importing_does_not_import_pydantic_or_msgspec() -> None:
+    script = (
+        "import sys, pytest_cachecompat.layout, pytest_cachecompat.samples\n"
+        "print(sorted(m for m in ('pydantic', 'msgspec') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
