@@ -72,7 +72,12 @@ class FamilyCollector(pytest.Collector):
         roots = set(self.family.records)
         for name, cls in collect_types(self.family.records).items():
             yield LayoutItem.from_parent(
-                self, name=f"layout[{name}]", record=name, record_type=cls, is_root=cls in roots, run=run
+                self,
+                name=f"layout[{name}]",
+                record=name,
+                record_type=cls,
+                is_root=cls in roots,
+                run=run,
             )
         for version in archived_versions(self.family):
             yield GoldenItem.from_parent(self, name=f"golden[v{version}]", version=version, run=run)
@@ -126,7 +131,9 @@ class LayoutItem(CacheCompatItem):
     def runtest(self) -> None:
         from .layoutcheck import check_record
 
-        verdict = check_record(self, self.family, self.record, self.record_type, self.is_root, self.run)
+        verdict = check_record(
+            self, self.family, self.record, self.record_type, self.is_root, self.run
+        )
         self.report_result(check="layout", record=self.record, **verdict.summary())
         if verdict.failures:
             raise CheckFailure("\n\n".join(verdict.failures))

@@ -113,7 +113,9 @@ def parse_settings(table: Mapping[str, Any], rootpath: Path, source: str) -> Set
     isolate = table.get("isolate", False)
     if not isinstance(isolate, bool):
         raise ConfigError(f"{source} [tool.cachecompat] isolate: must be true or false")
-    return Settings(store=(rootpath / store).resolve(), timeout=timeout, isolate=isolate, source=source)
+    return Settings(
+        store=(rootpath / store).resolve(), timeout=timeout, isolate=isolate, source=source
+    )
 
 
 def _check_timeout(value: object, where: str) -> float:
@@ -153,8 +155,7 @@ def import_ref(ref: str, where: str, key: str) -> Any:
         obj: Any = importlib.import_module(module_name)
     except Exception as exc:
         raise ConfigError(
-            f"{where} {key} = {ref!r}: cannot import {module_name!r}: "
-            f"{type(exc).__name__}: {exc}"
+            f"{where} {key} = {ref!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}"
         ) from None
     for part in attr_path.split("."):
         try:
@@ -209,7 +210,9 @@ def _resolve_records(family: Family, where: str) -> tuple[type, ...]:
     return tuple(records)
 
 
-def _resolve_rejects(family: Family, where: str) -> tuple[tuple[type[BaseException], ...], tuple[str, ...]]:
+def _resolve_rejects(
+    family: Family, where: str
+) -> tuple[tuple[type[BaseException], ...], tuple[str, ...]]:
     if isinstance(family.rejects, str):
         raise ConfigError(f"{where} rejects: must be a list of exception references")
     classes, refs = [], []
@@ -224,7 +227,9 @@ def _resolve_rejects(family: Family, where: str) -> tuple[tuple[type[BaseExcepti
 
 def _check_choices(family: Family, where: str) -> None:
     if family.freeze not in FREEZE_MODES:
-        raise ConfigError(f"{where} freeze = {family.freeze!r}: must be one of {', '.join(FREEZE_MODES)}")
+        raise ConfigError(
+            f"{where} freeze = {family.freeze!r}: must be one of {', '.join(FREEZE_MODES)}"
+        )
     if family.miss is not None and family.miss not in MISS_MODES:
         raise ConfigError(f"{where} miss = {family.miss!r}: must be one of {', '.join(MISS_MODES)}")
     if not isinstance(family.expect, Mapping):
@@ -289,7 +294,7 @@ def resolve_all(
     """Resolve families from both sources; a name declared twice is an error."""
     seen: dict[str, str] = {}
     resolved = []
-    tagged = [(f, settings.source) for f in pyproject_families]
+    tagged: list[tuple[object, str]] = [(f, settings.source) for f in pyproject_families]
     tagged += [(f, "conftest hook pytest_cachecompat_families") for f in hook_families]
     for family, source in tagged:
         if not isinstance(family, Family):

@@ -1,4 +1,4 @@
-"""End-of-run work on the controller: the changelog of newly recorded versions, run-wide gates, reports.
+"""End-of-run work on the controller: changelogs of new versions, run-wide gates, reports.
 
 Runs once, in the process that prints the summary (never in xdist workers),
 and only reads the store and the results that items reported.

@@ -47,7 +47,7 @@ def parse_recorded(text: str, path: str) -> Any:
 
 
 def samples_for(family: ResolvedFamily, cls: type, user_samples: Sequence[object]) -> list[object]:
-    """Default samples of ``cls`` (unless turned off) followed by the user's samples of exactly that type."""
+    """Default samples of ``cls`` (unless turned off), then the user's samples of that type."""
     chosen: list[object] = []
     if family.default_samples:
         try:
@@ -68,8 +68,9 @@ def dump_sample(family: ResolvedFamily, sample: object, index: int, record: str)
     second = _call_dumps(family, sample, index, record)
     if first != second:
         raise CheckError(
-            f"family {family.name!r}: dumps = {family.dumps_ref} is not deterministic: two calls on "
-            f"sample {index} of {record} gave different bytes ({len(first)} and {len(second)} bytes, "
+            f"family {family.name!r}: dumps = {family.dumps_ref} is not deterministic: "
+            f"two calls on sample {index} of {record} gave different bytes "
+            f"({len(first)} and {len(second)} bytes, "
             f"first difference at byte {_first_difference(first, second)}). A cache format must "
             "write the same bytes for the same value: sort sets and dict keys, drop timestamps."
         )
@@ -77,7 +78,9 @@ def dump_sample(family: ResolvedFamily, sample: object, index: int, record: str)
 
 
 def _first_difference(a: bytes, b: bytes) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
 
 def _call_dumps(family: ResolvedFamily, sample: object, index: int, record: str) -> bytes:
@@ -85,7 +88,8 @@ def _call_dumps(family: ResolvedFamily, sample: object, index: int, record: str)
         data = family.dumps(sample)
     except Exception as exc:
         raise CheckError(
-            f"family {family.name!r}: dumps = {family.dumps_ref} raised {type(exc).__name__}: {exc} "
+            f"family {family.name!r}: dumps = {family.dumps_ref} raised "
+            f"{type(exc).__name__}: {exc} "
             f"on sample {index} of {record}: {render(canonical(sample))}"
         ) from exc
     if isinstance(data, bytearray | memoryview):
@@ -105,7 +109,9 @@ class SerializedForms:
     positional: bool
 
 
-def serialized_forms(family: ResolvedFamily, cls: type, samples: Sequence[object]) -> SerializedForms:
+def serialized_forms(
+    family: ResolvedFamily, cls: type, samples: Sequence[object]
+) -> SerializedForms:
     record = qualified_name(cls)
     entries = []
     positional = False

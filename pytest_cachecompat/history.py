@@ -56,14 +56,18 @@ def changes_document(
     """The ``CHANGES.md`` of a newly recorded version: the family folder reads as a changelog."""
     lines = [f"# {family} v{current}", ""]
     if previous is None:
-        lines.append(f"First recorded version of family `{family}` (`{version_ref}` = {current!r}).")
+        lines.append(
+            f"First recorded version of family `{family}` (`{version_ref}` = {current!r})."
+        )
     elif not changes:
         lines.append(
             f"Bumped from v{previous} with no layout change: every user's cache of this family "
             "was thrown away for nothing (or for a change this plugin cannot see)."
         )
     else:
-        lines.append(f"Changes against v{previous} (`{version_ref}` bumped {previous!r} -> {current!r}):")
+        lines.append(
+            f"Changes against v{previous} (`{version_ref}` bumped {previous!r} -> {current!r}):"
+        )
         lines.append("")
         lines.extend(f"- {change.text}" for change in changes)
     return "\n".join(lines) + "\n"

@@ -501,7 +501,7 @@ class IsolatedLoader:
         self._busy = True
         batch = _Batch(iter(items))
         try:
-            while not batch.done:
+            while batch.pending():  # an empty batch starts no worker
                 yield from self._run_batch(self._ensure_worker(), batch)
         finally:
             self._busy = False
@@ -522,6 +522,10 @@ class IsolatedLoader:
         self.close()
 
     def _ensure_worker(self) -> _Worker:
+        if self._worker is not None and not self._worker.alive():
+            # Died between batches (killed from outside, say): not the
+            # fault of the next item.
+            self._discard_worker()
         if self._worker is None:
             sys_path = list(sys.path) if self._sys_path is None else self._sys_path
             self._worker = _Worker.start({**self._config, "sys_path": sys_path})
@@ -561,6 +565,10 @@ class IsolatedLoader:
                     yield outcome
                     return
                 yield outcome
+            if dead and not batch.in_flight:
+                # It died after answering everything: nobody to blame.
+                self._discard_worker()
+                return
             if dead or not answers:  # pump() returns nothing only at the deadline
                 batch.answered()
                 batch.requeue_in_flight()
@@ -609,9 +617,15 @@ class _Batch:
         self.in_flight: collections.deque[bytes] = collections.deque()
         self._in_flight_bytes = 0
 
-    @property
-    def done(self) -> bool:
-        return self._exhausted and not self._retry and not self.in_flight
+    def pending(self) -> bool:
+        """Whether any item still needs an answer (peeks at the source)."""
+        if self.in_flight or self._retry:
+            return True
+        data = self._next()
+        if data is None:
+            return False
+        self._retry.append(data)
+        return True
 
     def refill(self, worker: _Worker) -> None:
         while len(self.in_flight) < _WINDOW_ITEMS and (
@@ -784,10 +798,18 @@ class _Worker:
         return os.fstat(self._stderr.fileno()).st_size
 
     def stderr_text(self, since: int) -> str:
+        """What the worker wrote to stderr since ``since``, minus our own frames.
+
+        After a crash or hang this holds faulthandler's dump of the stack.
+        """
         size = self.stderr_size()
         start = max(since, size - _STDERR_TAIL)
-        raw = os.pread(self._stderr.fileno(), size - start, start)
-        return raw.decode("utf-8", "replace")
+        text = os.pread(self._stderr.fileno(), size - start, start).decode("utf-8", "replace")
+        own = (f'  File "{__file__}"', '  File "<frozen runpy>"')
+        return "".join(line for line in text.splitlines(True) if not line.startswith(own))
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
 
     def exit_message(self) -> str:
         try:

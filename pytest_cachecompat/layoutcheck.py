@@ -151,13 +151,19 @@ def _check_serialized(
 
     def explain_change(recorded_text: str) -> str:
         differences = _serialized_differences(read_json(path), serialized.document)
-        verdict.changes.append(f"{record}: serialized form changed ({len(differences)} differences)")
+        verdict.changes.append(
+            f"{record}: serialized form changed ({len(differences)} differences)"
+        )
         return messages.serialized_changed(family, record, differences)
 
     def explain_missing() -> str:
-        return messages.not_recorded(family, record, run.previous_version(family), [], what="serialized form")
+        return messages.not_recorded(
+            family, record, run.previous_version(family), [], what="serialized form"
+        )
 
-    _assert_snapshot(item, verdict, path, serialized.text, run.is_frozen(family), explain_change, explain_missing)
+    _assert_snapshot(
+        item, verdict, path, serialized.text, run.is_frozen(family), explain_change, explain_missing
+    )
 
 
 def _serialized_differences(old: Any, new: dict[str, Any]) -> list[str]:
@@ -173,7 +179,9 @@ def _serialized_differences(old: Any, new: dict[str, Any]) -> list[str]:
             lines.extend(diff_trees(before.get(key), after[key], root=f"sample {index} {key}"))
         if not lines and before.get("bytes") != after["bytes"]:
             lines.append(f"sample {index}: bytes differ ({' '.join(after['bytes'])[:80]}...)")
-    return lines or ["the recorded file differs only in formatting: it was edited by hand; restore it"]
+    return lines or [
+        "the recorded file differs only in formatting: it was edited by hand; restore it"
+    ]
 
 
 def _assert_snapshot(

@@ -27,7 +27,8 @@ def bullet(lines: Sequence[str]) -> str:
 
 def bump_fix(family: ResolvedFamily) -> str:
     return (
-        f"Fix: bump {family.version_ref} from {family.version!r} to {next_version(family.version)}, "
+        f"Fix: bump {family.version_ref} from {family.version!r} "
+        f"to {next_version(family.version)}, "
         f"then run `{UPDATE_COMMAND}` to record the new version. "
         f"v{family.version} stays recorded as it is: it describes caches that users already have."
     )

@@ -130,6 +130,11 @@ class CacheCompatPlugin:
         try:
             self.run = CacheCompatRun.from_config(self.config)
             if not is_xdist_worker(self.config):
+                base = self.config.getoption("cachecompat_base", None)
+                if base is not None:
+                    from .gitbase import validate_ref
+
+                    validate_ref(self.config.rootpath, base)
                 self.notes.extend(_controller_start(self.run))
         except ConfigError as exc:
             raise pytest.UsageError(f"cachecompat: {exc}") from None
@@ -172,7 +177,7 @@ class CacheCompatPlugin:
         from .collect import RESULT_PROPERTY
 
         for name, value in report.user_properties:
-            if name == RESULT_PROPERTY:
+            if name == RESULT_PROPERTY and isinstance(value, dict):
                 self.run.results.append({**value, "nodeid": report.nodeid, "outcome": report.outcome})
 
     @pytest.hookimpl(trylast=True)

@@ -36,6 +36,8 @@ class CacheCompatRun:
     results: list[dict[str, Any]] = attrs.field(factory=list)
     problems: list[str] = attrs.field(factory=list)
     report: dict[str, Any] | None = None
+    # Run-wide findings of the controller for the report: "stale", "base", "release".
+    gates: dict[str, Any] = attrs.field(factory=dict)
     _frozen: dict[str, bool] = attrs.field(factory=dict)
     _samples: dict[str, list[object]] = attrs.field(factory=dict)
     _recorded: dict[tuple[str, str], dict[str, dict[str, Any]]] = attrs.field(factory=dict)
@@ -97,7 +99,9 @@ class CacheCompatRun:
             self._current[family.name] = collect_layouts(family.records)
         return self._current[family.name]
 
-    def family_changes(self, family: ResolvedFamily, version: versions.VersionValue) -> list[Change]:
+    def family_changes(
+        self, family: ResolvedFamily, version: versions.VersionValue
+    ) -> list[Change]:
         """What differs between the layouts recorded for ``version`` and the current code."""
         return diff_layouts(self.recorded_layouts(family, version), self.current_layouts(family))
 

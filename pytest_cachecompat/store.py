@@ -106,7 +106,9 @@ def locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def recorded_versions(family_folder: Path, like: versions.VersionValue) -> list[versions.VersionValue]:
+def recorded_versions(
+    family_folder: Path, like: versions.VersionValue
+) -> list[versions.VersionValue]:
     """Versions that have at least one recorded layout, ordered."""
     if not family_folder.is_dir():
         return []

@@ -25,9 +25,7 @@ def validate(value: object) -> str | None:
     if isinstance(value, int) and value < 0:
         return f"must not be negative ({value})"
     if isinstance(value, str) and not _SAFE_TAG.match(value):
-        return (
-            f"{value!r} cannot name a folder: use letters, digits and '.', '_', '+', '-'"
-        )
+        return f"{value!r} cannot name a folder: use letters, digits and '.', '_', '+', '-'"
     return None
 
 

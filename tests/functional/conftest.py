@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,14 @@ def _forget_project_modules() -> None:
     # project's edited sources, never cached modules or stale bytecode.
     for name in [n for n in sys.modules if n == "mypkg" or n.startswith("mypkg.")]:
         del sys.modules[name]
+    # pytester drops the modules a run imported from sys.modules, but the
+    # package keeps them as attributes, and `from . import store` would hand
+    # the next run those stale modules (bound to a stale attrs): forget them.
+    import pytest_cachecompat
+
+    for name, value in list(vars(pytest_cachecompat).items()):
+        if isinstance(value, types.ModuleType) and sys.modules.get(value.__name__) is not value:
+            delattr(pytest_cachecompat, name)
     importlib.invalidate_caches()
 
 

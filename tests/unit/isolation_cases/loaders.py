@@ -10,7 +10,7 @@ import ctypes
 import os
 import time
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 
 
 class Rejected(ValueError):
