@@ -418,7 +418,7 @@ class _ThreadRunner:
         while (data := self._requests.get()) is not None:
             try:
                 outcome = self._invoke(data)
-            except BaseException as exc:  # _invoke only lets _LoaderTimeout through
+            except BaseException as exc:  # _invoke lets only _LoaderTimeout and Ctrl-C through
                 outcome = _raised(exc, is_rejection=False)
             self._results.put(outcome)
 

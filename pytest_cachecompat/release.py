@@ -27,7 +27,8 @@ def check_release(run: CacheCompatRun) -> list[str]:
     for family in run.families:
         problems.extend(_family_ready(run, family))
     problems.extend(
-        f"release: stale store content {item.text} (remove it by hand, or declare what it belongs to)"
+        f"release: stale store content {item.text} "
+        "(remove it by hand, or declare what it belongs to)"
         for item in run_stale(run)
     )
     failed = [r for r in run.results if r.get("outcome") == "failed"]

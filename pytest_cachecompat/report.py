@@ -12,30 +12,51 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import store, versions
 from .config import ResolvedFamily
+from .history import StoreError
 from .session import CacheCompatRun
+
+if TYPE_CHECKING:
+    from .stale import StaleItem
 
 SCHEMA = "pytest-cachecompat report"
 SCHEMA_VERSION = 1
 
 
 def build_report(run: CacheCompatRun, notes: list[str]) -> dict[str, Any]:
-    families = [_family_entry(run, family) for family in run.families]
+    stale = _stale(run)
+    families = [_family_entry(run, family, stale) for family in run.families]
     failed = run.problems or any(f["outcome"] == "failed" for f in families)
+    base = run.gates.get("base")
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "outcome": "failed" if failed else "passed",
+        "base": None if base is None else {k: base[k] for k in ("ref", "commit")},
+        "release": bool(run.config.getoption("cachecompat_release", False)),
         "families": families,
+        "stale": [item.to_json() for item in stale if item.family is None],
         "notes": list(notes),
         "problems": list(run.problems),
     }
 
 
-def _family_entry(run: CacheCompatRun, family: ResolvedFamily) -> dict[str, Any]:
+def _stale(run: CacheCompatRun) -> list[StaleItem]:
+    from .stale import run_stale
+
+    try:
+        return run_stale(run)
+    except OSError as exc:
+        run.problems.append(f"{run.settings.store}: cannot be listed for stale content: {exc}")
+        return []
+
+
+def _family_entry(
+    run: CacheCompatRun, family: ResolvedFamily, stale: list[StaleItem]
+) -> dict[str, Any]:
     results = [r for r in run.results if r["family"] == family.name]
     layouts = [_layout_entry(r) for r in results if r["check"] == "layout"]
     golden = [_golden_entry(family, r) for r in results if r["check"] == "golden"]
@@ -43,14 +64,19 @@ def _family_entry(run: CacheCompatRun, family: ResolvedFamily) -> dict[str, Any]
     previous = versions.previous(recorded, family.version)
     warnings = sorted({w for r in results for w in r.get("warnings", [])})
     changes = [c for entry in layouts for c in entry["changes"]]
-    bumped = any(entry["status"] in ("missing", "recorded") for entry in layouts)
-    if bumped and previous is not None and not changes and all(
-        entry["status"] in ("recorded", "passed") for entry in layouts
+    bump = _bump(run, family, layouts, recorded)
+    if (
+        bump is not None
+        and not bump["changes"]
+        and all(entry["status"] in ("recorded", "passed", "updated") for entry in layouts)
     ):
         warnings.append(
-            f"v{family.version} was bumped from v{previous} with no layout change: "
-            "every user's cache of this family will be thrown away"
+            f"v{family.version} was bumped from v{bump['from']} with no layout change: "
+            "every user's cache of this family will be thrown away (fine if only the "
+            "serialized form changed)"
         )
+    family_stale = [item for item in stale if item.family == family.name]
+    warnings.extend(f"stale: {item.text}" for item in family_stale)
     outcome = "failed" if any(r["outcome"] == "failed" for r in results) else "passed"
     return {
         "name": family.name,
@@ -58,12 +84,54 @@ def _family_entry(run: CacheCompatRun, family: ResolvedFamily) -> dict[str, Any]
         "version": family.version,
         "recorded_versions": recorded,
         "previous_version": previous,
-        "bump": {"from": previous, "to": family.version} if bumped and previous is not None else None,
+        "bump": bump,
         "outcome": outcome if results else "not run",
         "records": layouts,
         "golden": golden,
         "changes": changes,
         "warnings": warnings,
+        "stale": [item.to_json() for item in family_stale],
+    }
+
+
+def _bump(
+    run: CacheCompatRun,
+    family: ResolvedFamily,
+    layouts: list[dict[str, Any]],
+    recorded: list[versions.VersionValue],
+) -> dict[str, Any] | None:
+    """The version bump this run shows: since the base ref, or recorded by this very run.
+
+    With ``--cache-compat-base``, a current version that the base did not record
+    is a bump from the base's highest lower version; otherwise a current version
+    whose layouts this run recorded (or found missing) is a bump from the
+    previous recorded version.
+    """
+    base = run.gates.get("base")
+    since: str | None = None
+    if base is not None:
+        at_base = base["recorded_versions"].get(family.name, [])
+        if str(family.version) in {str(v) for v in at_base}:
+            return None
+        previous = versions.previous(at_base, family.version)
+        since = base["ref"]
+    elif any(entry["status"] in ("missing", "recorded") for entry in layouts):
+        previous = versions.previous(recorded, family.version)
+    else:
+        return None
+    if previous is None:
+        return None
+    try:
+        changes = run.family_changes(family, previous)
+    except StoreError as exc:
+        run.problems.append(str(exc))
+        changes = []
+    return {
+        "from": previous,
+        "to": family.version,
+        "since": since,
+        "records": sorted({c.record for c in changes}),
+        "changes": [{"record": c.record, "kind": c.kind, "text": c.text} for c in changes],
     }
 
 
@@ -95,14 +163,22 @@ def _golden_entry(family: ResolvedFamily, result: dict[str, Any]) -> dict[str, A
 
 def terminal_lines(report: dict[str, Any]) -> list[str]:
     lines: list[str] = []
+    if report.get("base"):
+        base = report["base"]
+        lines.append(f"base: store compared with {base['ref']} ({base['commit'][:12]})")
     for family in report["families"]:
         recorded = ", ".join(f"v{v}" for v in family["recorded_versions"]) or "none"
         lines.append(
             f"{family['name']}: {family['version_ref']} = {family['version']!r}; "
             f"recorded: {recorded}; {family['outcome']}"
         )
-        if family["bump"]:
-            lines.append(f"  bumped v{family['bump']['from']} -> v{family['bump']['to']}")
+        bump = family["bump"]
+        if bump:
+            since = f" (since {bump['since']})" if bump.get("since") else ""
+            lines.append(f"  bumped v{bump['from']} -> v{bump['to']}{since}")
+            lines.extend(f"    {change['text']}" for change in bump["changes"][:20])
+            if len(bump["changes"]) > 20:
+                lines.append(f"    ... and {len(bump['changes']) - 20} more changes")
         statuses = Counter(entry["status"] for entry in family["records"])
         if statuses:
             lines.append("  layouts: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
@@ -110,17 +186,20 @@ def terminal_lines(report: dict[str, Any]) -> list[str]:
         for golden in family["golden"]:
             counts = ", ".join(f"{n} {k}" for k, n in sorted(golden["counts"].items())) or "none"
             fuzz = golden["fuzz"]
-            fuzz_text = f"; fuzz: {', '.join(f'{n} {k}' for k, n in sorted(fuzz.items()))}" if fuzz else ""
-            lines.append(f"  archives v{golden['version']} ({golden['relation']}): {counts}{fuzz_text}")
+            fuzz_text = (
+                f"; fuzz: {', '.join(f'{n} {k}' for k, n in sorted(fuzz.items()))}" if fuzz else ""
+            )
+            lines.append(
+                f"  archives v{golden['version']} ({golden['relation']}): {counts}{fuzz_text}"
+            )
         lines.extend(f"  warning: {warning}" for warning in family["warnings"])
+    lines.extend(f"warning: stale: {item['path']}: {item['reason']}" for item in report["stale"])
     lines.extend(report["notes"])
     lines.extend(f"FAILED: {problem}" for problem in report["problems"])
     return lines
 
 
 def write_terminal_summary(terminalreporter: Any, run: CacheCompatRun, notes: list[str]) -> None:
-    from .report import build_report
-
     report = run.report if run.report is not None else build_report(run, notes)
     terminalreporter.write_sep("=", "cache compatibility")
     for line in terminal_lines(report):
@@ -131,18 +210,28 @@ def write_terminal_summary(terminalreporter: Any, run: CacheCompatRun, notes: li
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
-    store.atomic_write(path, (json.dumps(report, indent=2, default=str) + "\n").encode("utf-8"))
+    data = json.dumps(report, indent=2, default=str) + "\n"
+    store.atomic_write(path, data.encode("utf-8"))
+
+
+def _cell(text: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown(report: dict[str, Any]) -> str:
-    lines = [
-        "## Cache compatibility",
-        "",
-        "| family | version | recorded | layouts | archives | outcome |",
-        "|---|---|---|---|---|---|",
+    outcome = "passed" if report["outcome"] == "passed" else "**failed**"
+    lines = ["## Cache compatibility", ""]
+    base = f" against `{report['base']['ref']}`" if report.get("base") else ""
+    lines += [f"Outcome{base}: {outcome}", ""]
+    lines += [
+        "| family | version | recorded | bump | layouts | archives | outcome |",
+        "|---|---|---|---|---|---|---|",
     ]
     for family in report["families"]:
         recorded = ", ".join(f"v{v}" for v in family["recorded_versions"]) or "none"
+        bump = family["bump"]
+        bump_text = f"v{bump['from']} → v{bump['to']}" if bump else "-"
         statuses = Counter(entry["status"] for entry in family["records"])
         layouts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "-"
         archive_counts: Counter[str] = Counter()
@@ -150,41 +239,79 @@ def markdown(report: dict[str, Any]) -> str:
             archive_counts.update(golden["counts"])
         archives = ", ".join(f"{n} {k}" for k, n in sorted(archive_counts.items())) or "-"
         version = f"`{family['version_ref']}` = {family['version']!r}"
-        lines.append(
-            f"| {family['name']} | {version} | {recorded} | {layouts} | {archives} | "
-            f"{family['outcome']} |"
-        )
-    details = [f"- **{f['name']}**: {c}" for f in report["families"] for c in f["changes"]]
+        family_outcome = "**failed**" if family["outcome"] == "failed" else family["outcome"]
+        cells = [family["name"], version, recorded, bump_text, layouts, archives, family_outcome]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    details = [
+        f"- **{f['name']}** v{f['bump']['from']} → v{f['bump']['to']}: {c['text']}"
+        for f in report["families"]
+        if f["bump"]
+        for c in f["bump"]["changes"]
+    ]
+    details += [f"- **{f['name']}** changed: {c}" for f in report["families"] for c in f["changes"]]
     details += [f"- warning ({f['name']}): {w}" for f in report["families"] for w in f["warnings"]]
+    details += [f"- warning: stale: {i['path']}: {i['reason']}" for i in report["stale"]]
     details += [f"- **failed**: {p}" for p in report["problems"]]
     if details:
         lines += ["", *details]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n"
 
 
 def write_github_outputs(report: dict[str, Any], summary_file: Path) -> None:
+    """Append the Markdown summary to ``$GITHUB_STEP_SUMMARY`` (earlier steps' content is kept)."""
     with open(summary_file, "a", encoding="utf-8") as handle:
         handle.write(markdown(report))
 
 
 def github_annotations(run: CacheCompatRun, report: dict[str, Any]) -> list[str]:
-    """``::error`` lines pointing at the source of each record whose check failed."""
+    """``::error`` workflow commands: failed records at their source line, then other problems."""
+    root = _workspace(run)
     annotations = []
     for family_entry in report["families"]:
         family = run.family(family_entry["name"])
         types = _types_by_name(run, family)
+        title = f"cachecompat {family.name}"
         for entry in family_entry["records"]:
             if entry["outcome"] != "failed":
                 continue
-            params = _source_params(run, types.get(entry["record"]))
-            params.append(f"title=cachecompat {family.name}")
+            params = _source_params(root, types.get(entry["record"]))
             text = "; ".join(entry["changes"][:5]) or entry["status"]
-            message = f"{entry['record']}: {text}".replace("\n", "%0A")
-            annotations.append(f"::error {','.join(params)}::{message}")
+            annotations.append(_command(params, title, f"{entry['record']}: {text}"))
+        for golden in family_entry["golden"]:
+            if golden["outcome"] != "failed":
+                continue
+            manifest = family.folder / f"v{golden['version']}" / store.MANIFEST_NAME
+            failed = [a for a in golden["archives"] if a.get("outcome") == "failed"]
+            text = "; ".join(f"{a['file']}: {a.get('how', 'failed')}" for a in failed[:5])
+            annotations.append(
+                _command(
+                    [f"file={_relative(root, manifest)}"],
+                    title,
+                    f"golden archives of v{golden['version']} failed: {text or golden['nodeid']}",
+                )
+            )
+    for problem in report["problems"]:
+        head = problem.split(": ", 1)[0]
+        params = [f"file={head}"] if head and (root / head).is_file() else []
+        annotations.append(_command(params, "cachecompat", problem))
     return annotations
 
 
-def _source_params(run: CacheCompatRun, cls: type | None) -> list[str]:
+def _command(params: list[str], title: str, message: str) -> str:
+    properties = [*(_escape_property(p) for p in params), f"title={_escape_property(title)}"]
+    return f"::error {','.join(properties)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(param: str) -> str:
+    key, _, value = param.partition("=")
+    return f"{key}={_escape_data(value).replace(':', '%3A').replace(',', '%2C')}"
+
+
+def _source_params(root: Path, cls: type | None) -> list[str]:
     import inspect
 
     if cls is None:
@@ -194,7 +321,7 @@ def _source_params(run: CacheCompatRun, cls: type | None) -> list[str]:
         line = inspect.getsourcelines(cls)[1]
     except (OSError, TypeError):
         return []
-    return [f"file={_relative(run, file)}", f"line={line}"]
+    return [f"file={_relative(root, file)}", f"line={line}"]
 
 
 def _types_by_name(run: CacheCompatRun, family: ResolvedFamily) -> dict[str, type]:
@@ -203,8 +330,14 @@ def _types_by_name(run: CacheCompatRun, family: ResolvedFamily) -> dict[str, typ
     return collect_types(family.records)
 
 
-def _relative(run: CacheCompatRun, path: Path) -> str:
+def _workspace(run: CacheCompatRun) -> Path:
+    """Where annotation paths start: the checkout on GitHub Actions, else the rootdir."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    return Path(workspace).resolve() if workspace else run.config.rootpath
+
+
+def _relative(root: Path, path: Path) -> str:
     try:
-        return path.resolve().relative_to(run.config.rootpath).as_posix()
+        return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
