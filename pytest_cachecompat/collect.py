@@ -39,6 +39,56 @@ def _nodeid(config: pytest.Config, path: Path) -> str:
         return path.as_posix()
 
 
+class NodeIdSelection:
+    """Generated items named by node id on the command line.
+
+    A family's node id is a folder (``tests/cachecompat/simple::layout[...]``),
+    and pytest refuses ``::`` parts after a folder. Such an argument is
+    collected as the nearest existing folder, and ``deselect`` keeps only the
+    items it named (plus whatever the other arguments collect).
+    """
+
+    def __init__(self, requested: list[str], plain_paths: list[Path]) -> None:
+        self.requested = requested
+        self.plain_paths = plain_paths
+
+    @classmethod
+    def rewrite_args(cls, config: pytest.Config, store: Path) -> NodeIdSelection | None:
+        args: list[str] = []
+        requested: list[str] = []
+        plain_paths: list[Path] = []
+        for arg in config.args:
+            base, sep, rest = arg.partition("::")
+            path = (config.invocation_params.dir / base).resolve()
+            inside = path == store or store in path.parents
+            if not inside or not (sep or not path.exists()):
+                args.append(arg)
+                plain_paths.append(path)
+                continue
+            requested.append(_nodeid(config, path) + sep + rest)
+            target = str(next(p for p in (path, *path.parents) if p.is_dir()))
+            if target not in args:
+                args.append(target)
+        if not requested:
+            return None
+        config.args[:] = args
+        return cls(requested, plain_paths)
+
+    def _wanted(self, item: pytest.Item) -> bool:
+        nodeid = item.nodeid
+        for wanted in self.requested:
+            if nodeid == wanted or nodeid.startswith((f"{wanted}::", f"{wanted}[", f"{wanted}/")):
+                return True
+        return any(p == item.path or p in item.path.parents for p in self.plain_paths)
+
+    def deselect(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        kept = [item for item in items if self._wanted(item)]
+        if len(kept) < len(items):
+            dropped = [item for item in items if not self._wanted(item)]
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+
 class StoreCollector(pytest.Collector):
     """The store folder: one child per family."""
 

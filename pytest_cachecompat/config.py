@@ -232,6 +232,10 @@ def _check_choices(family: Family, where: str) -> None:
         )
     if family.miss is not None and family.miss not in MISS_MODES:
         raise ConfigError(f"{where} miss = {family.miss!r}: must be one of {', '.join(MISS_MODES)}")
+    for key in ("default_samples", "isolate"):
+        value = getattr(family, key)
+        if not isinstance(value, bool) and not (key == "isolate" and value is None):
+            raise ConfigError(f"{where} {key}: must be true or false, not {value!r}")
     if not isinstance(family.expect, Mapping):
         raise ConfigError(f"{where} expect: must be a table of version = 'reject' | 'load'")
     for version, mode in family.expect.items():

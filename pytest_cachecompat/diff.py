@@ -49,14 +49,41 @@ def _diff_record(
 ) -> list[Change]:
     changes: list[Change] = []
     if old_name != name:
-        changes.append(Change(name, "record moved", f"{old_name} moved to {name}"))
+        changes.append(Change(name, "record moved", _moved_text(old_name, name, old, new)))
     if old.get("kind") != new.get("kind"):
         text = f"{name}: kind changed: {old.get('kind')} -> {new.get('kind')}"
         changes.append(Change(name, "kind changed", text))
     changes += _option_changes(name, old, new)
-    changes += _field_changes(name, _entries(old, "fields"), _entries(new, "fields"))
+    changes += _field_changes(
+        name, _entries(old, "fields"), _entries(new, "fields"), _default_reason(old, new)
+    )
     changes += _member_changes(name, _entries(old, "members"), _entries(new, "members"))
     return changes
+
+
+def _moved_text(old_name: str, name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    text = f"{old_name} moved to {name}"
+    if "pickle" in (old.get("kind"), new.get("kind")):
+        text += (
+            f" (pickle writes the import path into every entry: entries written before name "
+            f"{old_name}, which pickle can no longer find once the class is gone from there)"
+        )
+    return text
+
+
+def _default_reason(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """Why a changed default counts, for the sentence that reports it."""
+    if old.get("kind") == new.get("kind") == "msgspec":
+        # msgspec layouts carry defaults only with omit_defaults.
+        return (
+            "omit_defaults leaves a field equal to its default out of the bytes, "
+            "so entries written before read back with the new default"
+        )
+    return (
+        "counts: the plugin cannot tell whether dumps leaves out fields equal to their "
+        "default, as pydantic's exclude_defaults does; if it does, entries written before "
+        "read back with the new default"
+    )
 
 
 def _entries(layout: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -91,7 +118,10 @@ def _option_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
 
 
 def _field_changes(
-    name: str, old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
+    name: str,
+    old: Sequence[Mapping[str, Any]],
+    new: Sequence[Mapping[str, Any]],
+    default_reason: str = "",
 ) -> list[Change]:
     old_names = [str(f["name"]) for f in old]
     new_names = [str(f["name"]) for f in new]
@@ -122,7 +152,7 @@ def _field_changes(
     kept.update(renamed)
     changes += _reorder(name, "fields", old_names, new_names, kept)
     for i, j in sorted(kept.items(), key=lambda pair: pair[1]):
-        changes += _one_field_changes(name, old[i], new[j])
+        changes += _one_field_changes(name, old[i], new[j], default_reason)
     return changes
 
 
@@ -167,7 +197,9 @@ def _reorder(
     return [Change(name, f"{what} reordered", f"{name}: {what} reordered: {before} -> {after}")]
 
 
-def _one_field_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+def _one_field_changes(
+    name: str, old: Mapping[str, Any], new: Mapping[str, Any], default_reason: str = ""
+) -> list[Change]:
     field = new["name"]
     prefix = f"{name}: field {field}"
     changes: list[Change] = []
@@ -183,6 +215,8 @@ def _one_field_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]
         changes.append(Change(name, "field required changed", text))
     elif old.get("default", _MISSING) != new.get("default", _MISSING):
         text = f"{prefix} default changed: {_text(old, 'default')} -> {_text(new, 'default')}"
+        if default_reason:
+            text += f" ({default_reason})"
         changes.append(Change(name, "field default changed", text))
     if old.get("alias", _MISSING) != new.get("alias", _MISSING):
         text = f"{prefix} alias changed: {_text(old, 'alias')} -> {_text(new, 'alias')}"

@@ -44,6 +44,13 @@ def write_changes_file(run: CacheCompatRun, family_name: str) -> str | None:
     current = recorded_layouts(folder)
     if not current or target.exists():
         return None
+    missing = sorted(set(run.current_layouts(family)) - set(current))
+    if missing:
+        # Written only once every record is: until then the version may be completed.
+        return (
+            f"{family.name} v{family.version}: partially recorded (no layout yet for "
+            f"{', '.join(missing)}); run `pytest --cache-compat --snapshot-update` to complete it"
+        )
     recorded = store.recorded_versions(family.folder, family.version)
     previous = versions.previous(recorded, family.version)
     changes = []

@@ -131,6 +131,19 @@ def serialized_forms(
     return SerializedForms(document=document, text=to_text(document), positional=positional)
 
 
+def positional_warning(record: str) -> str:
+    return (
+        f"{record} is written positionally (as an array): inserting or reordering fields "
+        "is misread by old readers unless the version is bumped"
+    )
+
+
+def is_positional_layout(layout: Layout) -> bool:
+    """Kinds that every serializer writes by position: NamedTuples and array_like Structs."""
+    options = layout.get("options") or {}
+    return layout.get("kind") == "namedtuple" or bool(options.get("array_like"))
+
+
 def _is_positional(fmt: str, tree: object) -> bool:
     """A record written as an array (after an optional version header) is read by position."""
     if fmt == "msgpack-stream" and isinstance(tree, list) and tree:

@@ -94,9 +94,7 @@ def validate_ref(rootpath: Path, ref: str) -> Base:
             f"compare the store with (git: {_stderr(top) or 'rev-parse failed'})"
         )
     toplevel = Path(top.stdout.decode("utf-8").strip()).resolve()
-    commit = _git(
-        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], toplevel, ref
-    )
+    commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], toplevel, ref)
     if commit.returncode != 0:
         shallow = _git(["rev-parse", "--is-shallow-repository"], toplevel, ref)
         is_shallow = shallow.stdout.decode("utf-8").strip() == "true"

@@ -20,15 +20,16 @@ from . import forms, store, versions
 from .canonical import canonical
 from .config import ResolvedFamily
 from .history import StoreError
-from .judge import FAILED, Expectation, Judgement, judge
+from .judge import FAILED, Expectation, Judgement, judge, summarize
 from .manifest import ArchiveEntry, Manifest, read_manifest, sha256
 from .typenames import qualified_name
 
 if TYPE_CHECKING:
-    from .isolation import Loader
+    from .isolation import CallOutcome, Loader
     from .session import CacheCompatRun
 
-CANONICAL_REF = "pytest_cachecompat.canonical:canonical"
+# What the worker of ``isolate = true`` calls on the loaded value (see judge.summarize).
+SUMMARIZE_REF = "pytest_cachecompat.judge:summarize"
 
 
 def archived_versions(family: ResolvedFamily) -> list[versions.VersionValue]:
@@ -76,6 +77,7 @@ def freeze_family(family: ResolvedFamily, run: CacheCompatRun) -> str:
                 f"{family.name} v{family.version}: already frozen ({count} archives); "
                 "nothing changed (archives are never rewritten)"
             )
+        _check_layouts_unchanged(family, run)
         entries = list(_write_archives(family, run, folder))
         manifest = Manifest(
             family=family.name,
@@ -88,23 +90,50 @@ def freeze_family(family: ResolvedFamily, run: CacheCompatRun) -> str:
     return f"{family.name} v{family.version}: froze {len(entries)} archives in {folder}"
 
 
-def _write_archives(family: ResolvedFamily, run: CacheCompatRun, folder: Path) -> Iterator[ArchiveEntry]:
+def _check_layouts_unchanged(family: ResolvedFamily, run: CacheCompatRun) -> None:
+    """Refuse to freeze bytes that are not what the recorded version's caches hold.
+
+    Archives are immutable: frozen from code whose layout drifted from the
+    one recorded for V, they would pin the wrong format forever.
+    """
+    if not run.recorded_layouts(family, family.version):
+        return  # never recorded (an old release frozen from a tox env, say)
+    changes = run.family_changes(family, family.version)
+    if not changes:
+        return
+    listed = "\n".join(f"  - {change.text}" for change in changes[:20])
+    raise forms.CheckError(
+        f"the layouts recorded for v{family.version} differ from the code, so these bytes are "
+        f"not what v{family.version} caches hold; nothing was written:\n{listed}\n"
+        f"Bump {family.version_ref} and record the new version "
+        "(pytest --cache-compat --snapshot-update) before freezing."
+    )
+
+
+def _write_archives(
+    family: ResolvedFamily, run: CacheCompatRun, folder: Path
+) -> Iterator[ArchiveEntry]:
+    # Every dumps call first, then the writes: a run killed while the
+    # project's code runs (the slow part) leaves the store untouched.
+    pending: list[tuple[str, str, bytes, Any]] = []
     for cls in family.records:
         record = qualified_name(cls)
         samples = forms.samples_for(family, cls, run.user_samples(family))
         for index, sample in enumerate(samples):
             data = forms.dump_sample(family, sample, index, record)
             relative = f"{store.ARCHIVES_DIR}/{store.stem(record)}-{index}.bin"
-            # No manifest lists this file yet, so a leftover from an interrupted
-            # freeze is not golden and may be replaced.
-            store.atomic_write(folder / relative, data)
-            yield ArchiveEntry(
-                file=relative,
-                record=record,
-                sha256=sha256(data),
-                size=len(data),
-                expected=canonical(sample),
-            )
+            pending.append((relative, record, data, canonical(sample)))
+    for relative, record, data, expected in pending:
+        # No manifest lists this file yet, so a leftover from an interrupted
+        # freeze is not golden and may be replaced.
+        store.atomic_write(folder / relative, data)
+        yield ArchiveEntry(
+            file=relative,
+            record=record,
+            sha256=sha256(data),
+            size=len(data),
+            expected=expected,
+        )
 
 
 @attrs.define
@@ -117,7 +146,12 @@ class VersionOutcome:
     def add(self, entry: ArchiveEntry, judgement: Judgement) -> None:
         self.counts[judgement.outcome] = self.counts.get(judgement.outcome, 0) + 1
         self.archives.append(
-            {"file": entry.file, "record": entry.record, "outcome": judgement.outcome, "how": judgement.how}
+            {
+                "file": entry.file,
+                "record": entry.record,
+                "outcome": judgement.outcome,
+                "how": judgement.how,
+            }
         )
 
     def summary(self) -> dict[str, Any]:
@@ -125,9 +159,14 @@ class VersionOutcome:
 
 
 def relation(family: ResolvedFamily, version: versions.VersionValue) -> str:
+    """``current``, ``older``, ``newer``, or ``other`` for opaque tags that have no order."""
     if str(version) == str(family.version):
         return "current"
-    return "older" if versions.is_lower(version, family.version) else "newer"
+    if versions.is_lower(version, family.version):
+        return "older"
+    if versions.is_lower(family.version, version):
+        return "newer"
+    return "other"
 
 
 def check_version(
@@ -135,10 +174,17 @@ def check_version(
 ) -> VersionOutcome:
     folder = family.folder / versions.folder_name(version)
     manifest = read_manifest(folder / store.MANIFEST_NAME)
+    _check_manifest_place(family, version, folder, manifest)
     outcome = VersionOutcome()
     kind = relation(family, version)
+    from .fuzzcheck import read_regressions
+
+    # Crashing fuzz inputs kept by --cache-compat-fuzz-save (pinned "reject"),
+    # listed apart so that MANIFEST.json is never rewritten; never fuzzed again.
+    regressions = read_regressions(folder)
     with open_loader(family) as loader:
-        for entry in manifest.archives:
+        for index, entry in enumerate((*manifest.archives, *regressions)):
+            is_regression = index >= len(manifest.archives)
             data = _read_archive(folder, entry, outcome)
             if data is None:
                 continue
@@ -149,20 +195,48 @@ def check_version(
                 miss=family.miss,
                 timeout=family.timeout,
             )
-            judgement = judge(loader.call(data), expectation)
+            judgement = judge(_call(loader, family, data), expectation)
             outcome.add(entry, judgement)
             if judgement.outcome == FAILED:
                 outcome.failures.append(
-                    f"golden archive {folder / entry.file} (family {family.name!r}, "
+                    f"{'fuzz regression' if is_regression else 'golden'} archive "
+                    f"{folder / entry.file} (family {family.name!r}, "
                     f"{kind} version {version}, record {entry.record}), loaded with "
                     f"{family.loads_ref}:\n{judgement.problem}"
                 )
             fuzz_count = run.config.getoption("cachecompat_fuzz", 0) or 0
-            if fuzz_count > 0:
+            if fuzz_count > 0 and not is_regression:
                 from .fuzzcheck import fuzz_archive
 
-                fuzz_archive(loader, family, folder, entry, data, expectation, fuzz_count, outcome, run)
+                fuzz_archive(
+                    loader, family, folder, entry, data, expectation, fuzz_count, outcome, run
+                )
     return outcome
+
+
+def _call(loader: Loader, family: ResolvedFamily, data: bytes) -> CallOutcome:
+    """One load; the in-process loader reports every loader error in its outcome."""
+    if not family.isolate:
+        return loader.call(data)
+    try:
+        return loader.call(data)
+    except Exception as exc:  # the worker process could not start
+        raise forms.CheckError(
+            f"family {family.name!r}: cannot start a worker process for loads = "
+            f"{family.loads_ref} (isolate = true): {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _check_manifest_place(
+    family: ResolvedFamily, version: versions.VersionValue, folder: Path, manifest: Manifest
+) -> None:
+    """A manifest describes the folder it lies in; one copied or edited into another is an error."""
+    if manifest.family != family.name or manifest.version != str(version):
+        raise StoreError(
+            f"{folder / store.MANIFEST_NAME} says family {manifest.family!r} version "
+            f"{manifest.version} but lies in {folder} (family {family.name!r}, version {version}): "
+            "golden manifests are never moved or edited. Restore it from version control."
+        )
 
 
 def _read_archive(folder: Path, entry: ArchiveEntry, outcome: VersionOutcome) -> bytes | None:
@@ -178,9 +252,9 @@ def _read_archive(folder: Path, entry: ArchiveEntry, outcome: VersionOutcome) ->
         return None
     if sha256(data) != entry.sha256:
         outcome.failures.append(
-            f"golden archive {path} was edited: its sha256 is {sha256(data)}, the manifest says "
-            f"{entry.sha256}. Golden archives are bytes written by a release and must never change: "
-            "restore it from version control."
+            f"golden archive {path} was edited: its sha256 is {sha256(data)}, the manifest "
+            f"says {entry.sha256}. Golden archives are bytes written by a release and must "
+            "never change: restore it from version control."
         )
         outcome.counts[FAILED] = outcome.counts.get(FAILED, 0) + 1
         return None
@@ -193,15 +267,21 @@ def open_loader(family: ResolvedFamily) -> Iterator[Loader]:
 
     loader: Loader
     if family.isolate:
-        loader = IsolatedLoader(
-            family.loads_ref,
-            rejects_refs=family.rejects_refs,
-            summarize_ref=CANONICAL_REF,
-            timeout=family.timeout,
-        )
+        try:
+            loader = IsolatedLoader(
+                family.loads_ref,
+                rejects_refs=family.rejects_refs,
+                summarize_ref=SUMMARIZE_REF,
+                timeout=family.timeout,
+            )
+        except Exception as exc:
+            raise forms.CheckError(
+                f"family {family.name!r}: cannot start a worker process for loads = "
+                f"{family.loads_ref} (isolate = true): {type(exc).__name__}: {exc}"
+            ) from None
     else:
         loader = InProcessLoader(
-            family.loads, rejects=family.rejects, summarize=canonical, timeout=family.timeout
+            family.loads, rejects=family.rejects, summarize=summarize, timeout=family.timeout
         )
     try:
         yield loader

@@ -365,8 +365,9 @@ def _inspect_typeddict(cls: type) -> RecordInfo:
         FieldInfo(name=name, hint=strip_required(hint), required=name in required_keys)
         for name, hint in hints.items()
     )
-    options = {"total": bool(getattr(cls, "__total__", True))}
-    return RecordInfo(cls, "typeddict", options, fields, ())
+    # Totality is only a shorthand for which keys are required: the per-field
+    # ``required`` says all that reaches the bytes, so ``total`` is no option.
+    return RecordInfo(cls, "typeddict", {}, fields, ())
 
 
 def _inspect_enum(cls: type) -> RecordInfo:
@@ -444,15 +445,23 @@ def _inspect_msgspec(cls: type) -> RecordInfo:
     import msgspec
 
     hints = resolved_hints(cls)
-    fields = tuple(_msgspec_field(field, hints) for field in msgspec.structs.fields(cls))
-    return RecordInfo(cls, "msgspec", _msgspec_options(cls), fields, ())
+    options = _msgspec_options(cls)
+    # msgspec writes every field unless omit_defaults is set: only then does
+    # a default reach the bytes (and decide what an omitted field reads as).
+    keep_defaults = bool(options.get("omit_defaults"))
+    fields = tuple(
+        _msgspec_field(field, hints, keep_defaults) for field in msgspec.structs.fields(cls)
+    )
+    return RecordInfo(cls, "msgspec", options, fields, ())
 
 
-def _msgspec_field(field: Any, hints: Mapping[str, Any]) -> FieldInfo:
+def _msgspec_field(field: Any, hints: Mapping[str, Any], keep_defaults: bool) -> FieldInfo:
     import msgspec
 
     default = MISSING if field.default is msgspec.NODEFAULT else field.default
     factory = None if field.default_factory is msgspec.NODEFAULT else field.default_factory
+    if not keep_defaults:
+        default, factory = MISSING, None
     return FieldInfo(
         name=field.name,
         hint=hints.get(field.name, field.type),

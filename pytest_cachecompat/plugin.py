@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from .collect import NodeIdSelection
     from .session import CacheCompatRun
 
 IMPLYING_OPTIONS = (
@@ -46,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--cache-compat-fuzz",
-        type=int,
+        type=_fuzz_count,
         default=0,
         metavar="N",
         dest="cachecompat_fuzz",
@@ -86,6 +87,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _fuzz_count(text: str) -> int:
+    import argparse
+
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of variants (0 or more), not {text!r}"
+        )
+    return count
+
+
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from . import hookspecs
 
@@ -120,6 +135,7 @@ class CacheCompatPlugin:
         self.config = config
         self.run: CacheCompatRun | None = None
         self.notes: list[str] = []
+        self.selection: NodeIdSelection | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -138,6 +154,15 @@ class CacheCompatPlugin:
                 self.notes.extend(_controller_start(self.run))
         except ConfigError as exc:
             raise pytest.UsageError(f"cachecompat: {exc}") from None
+        from .collect import NodeIdSelection
+
+        self.selection = NodeIdSelection.rewrite_args(self.config, self.run.settings.store)
+
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if self.selection is not None:
+            self.selection.deselect(config, items)
 
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
         # The store holds no tests; its collector is attached explicitly below.

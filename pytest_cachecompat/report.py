@@ -275,21 +275,25 @@ def github_annotations(run: CacheCompatRun, report: dict[str, Any]) -> list[str]
             if entry["outcome"] != "failed":
                 continue
             params = _source_params(root, types.get(entry["record"]))
-            text = "; ".join(entry["changes"][:5]) or entry["status"]
-            annotations.append(_command(params, title, f"{entry['record']}: {text}"))
+            texts = [
+                c if c.startswith(entry["record"]) else f"{entry['record']}: {c}"
+                for c in entry["changes"][:5]
+            ]
+            message = "; ".join(texts) or f"{entry['record']}: layout check {entry['status']}"
+            annotations.append(_command(params, title, message))
         for golden in family_entry["golden"]:
             if golden["outcome"] != "failed":
                 continue
             manifest = family.folder / f"v{golden['version']}" / store.MANIFEST_NAME
-            failed = [a for a in golden["archives"] if a.get("outcome") == "failed"]
-            text = "; ".join(f"{a['file']}: {a.get('how', 'failed')}" for a in failed[:5])
-            annotations.append(
-                _command(
-                    [f"file={_relative(root, manifest)}"],
-                    title,
-                    f"golden archives of v{golden['version']} failed: {text or golden['nodeid']}",
-                )
+            failed = [a["file"] for a in golden["archives"] if a.get("outcome") == "failed"]
+            listed = ", ".join(failed[:5]) + (
+                f" and {len(failed) - 5} more" if len(failed) > 5 else ""
             )
+            message = (
+                f"golden archives of {family.name} v{golden['version']} ({golden['relation']}) "
+                f"failed to load as expected: {listed or 'see ' + golden['nodeid']}"
+            )
+            annotations.append(_command([f"file={_relative(root, manifest)}"], title, message))
     for problem in report["problems"]:
         head = problem.split(": ", 1)[0]
         params = [f"file={head}"] if head and (root / head).is_file() else []
@@ -298,7 +302,7 @@ def github_annotations(run: CacheCompatRun, report: dict[str, Any]) -> list[str]
 
 
 def _command(params: list[str], title: str, message: str) -> str:
-    properties = [*(_escape_property(p) for p in params), f"title={_escape_property(title)}"]
+    properties = [_escape_property(p) for p in [*params, f"title={title}"]]
     return f"::error {','.join(properties)}::{_escape_data(message)}"
 
 

@@ -139,6 +139,8 @@ def _version_folder(
                 )
         elif child.is_file() and name == store.MANIFEST_NAME:
             has_content = True
+        elif child.is_file() and name == store.REGRESSIONS_NAME:
+            pass  # fuzz regression archives (--cache-compat-fuzz-save)
         elif child.is_file() and name == store.CHANGES_NAME:
             pass
         else:
@@ -182,9 +184,15 @@ def _listed_archives(folder: Path) -> frozenset[str] | None:
     if not path.is_file():
         return None
     try:
-        return frozenset(entry.file for entry in read_manifest(path).archives)
+        listed = frozenset(entry.file for entry in read_manifest(path).archives)
     except StoreError:
         return None
+    from .fuzzcheck import read_regressions
+
+    try:
+        return listed | {entry.file for entry in read_regressions(folder)}
+    except StoreError:
+        return listed  # the golden check reports the unreadable REGRESSIONS.json
 
 
 def _visible(children: Iterable[Path]) -> list[Path]:

@@ -21,6 +21,7 @@ LAYOUT_SUFFIX = ".layout.json"
 SAMPLES_SUFFIX = ".samples.json"
 CHANGES_NAME = "CHANGES.md"
 MANIFEST_NAME = "MANIFEST.json"
+REGRESSIONS_NAME = "REGRESSIONS.json"  # fuzz regression archives (--cache-compat-fuzz-save)
 ARCHIVES_DIR = "archives"
 LOCK_NAME = ".cachecompat.lock"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import linecache
 import sys
 import textwrap
 import types
@@ -170,6 +171,8 @@ def _forget_project_modules() -> None:
     for name, value in list(vars(pytest_cachecompat).items()):
         if isinstance(value, types.ModuleType) and sys.modules.get(value.__name__) is not value:
             delattr(pytest_cachecompat, name)
+    # Tracebacks quote source lines: never from an earlier version of an edited file.
+    linecache.clearcache()
     importlib.invalidate_caches()
 
 

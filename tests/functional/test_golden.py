@@ -25,15 +25,17 @@ GOLDEN_V1 = "tests/cachecompat/simple::golden[v1]"
 
 # The loaders below replace `def loads` of the project's mypkg/cache.py.
 
-# Ignores the version header and decodes positional arrays, padding missing
-# trailing fields with None: v0's sha256 lands in v1's new first field md5.
+# Ignores the version header and decodes positional arrays leniently (missing
+# trailing fields become None, extra ones are dropped): v0's sha256 lands in
+# v1's new first field md5, and v0 code reads v1's md5 as its sha256.
 MISREADING_LOADS = """\
 def loads(data):
     unpacker = msgpack.Unpacker(raw=False)
     unpacker.feed(data)
     next(unpacker)  # the version header, never looked at
     filename, hashes, requires_python, yanked = next(unpacker)
-    hashes = list(hashes) + [None] * (len(attrs.fields(Hashes)) - len(hashes))
+    width = len(attrs.fields(Hashes))
+    hashes = (list(hashes) + [None] * width)[:width]
     return File(filename, Hashes(*hashes), requires_python, Yanked(yanked))
 """
 
@@ -56,9 +58,7 @@ def loads(data):
     unpacker.feed(data)
     version = next(unpacker)
     filename, hashes, requires_python, yanked = next(unpacker)
-    if requires_python is None:
-        while True:
-            pass
+    while requires_python is None: pass  # never returns
     return File(filename, Hashes(*hashes), requires_python, Yanked(yanked))
 """
 
@@ -126,6 +126,11 @@ def manifest(project: Project, folder: str = V0) -> dict[str, Any]:
 
 def output(result: pytest.RunResult) -> str:
     return result.stdout.str()
+
+
+def assert_line(result: pytest.RunResult, start: str) -> None:
+    """Some line of the output starts with ``start`` (node ids hold [], which fnmatch reads)."""
+    assert any(line.startswith(start) for line in result.stdout.lines), output(result)
 
 
 @pytest.fixture
@@ -237,11 +242,12 @@ def test_freeze_refuses_a_version_whose_layout_changed_since_it_was_recorded(
 def test_golden_items_are_named_marked_and_selectable(frozen: Project) -> None:
     result = frozen.run("--cache-compat", "--co", "-q", "-m", "cachecompat_golden")
     assert result.ret == 0, output(result)
-    result.stdout.fnmatch_lines([GOLDEN_V0, "*1/5 tests collected (4 deselected)*"])
+    assert GOLDEN_V0 in output(result).splitlines()
+    assert "1/5 tests collected (4 deselected)" in output(result)
 
     result = frozen.run("--cache-compat", "-m", "cachecompat_golden", "-v")
     assert result.ret == 0, output(result)
-    result.stdout.fnmatch_lines([f"{GOLDEN_V0} PASSED*"])
+    assert_line(result, f"{GOLDEN_V0} PASSED")
     result.assert_outcomes(passed=1, deselected=4)
 
     result = frozen.run("--cache-compat", "-m", "cachecompat", "-v", "-k", "golden")
@@ -276,7 +282,7 @@ def test_bump_with_header_check_rejects_old_archives_cleanly(frozen: Project) ->
     result = frozen.run("--cache-compat", "-v")
 
     assert result.ret == 0, output(result)
-    result.stdout.fnmatch_lines([f"{GOLDEN_V0} PASSED*"])
+    assert_line(result, f"{GOLDEN_V0} PASSED")
     assert "archives v0 (older): 2 rejected" in output(result)
 
 
@@ -301,7 +307,7 @@ def test_loader_that_ignores_the_header_misreads_old_archives(frozen: Project) -
     assert "hashes.md5 = 'hashes.sha256'" in out
     # The other v0 archive held no hash, so it reads the same either way.
     assert "archives v0 (older): 1 failed, 1 loaded" in out
-    result.stdout.fnmatch_lines([f"FAILED {GOLDEN_V0}*"])
+    assert_line(result, f"FAILED {GOLDEN_V0}")
 
 
 def test_loader_returning_another_type_fails(frozen: Project) -> None:
@@ -327,6 +333,7 @@ def test_loader_returning_an_unreadable_value_fails_clearly(frozen: Project) -> 
     assert "loads returned a mypkg.models.File whose value cannot be read" in out
     assert "AttributeError" in out
     assert "unexpected exception" not in out
+    assert "canonical.py" not in out  # the plugin's own frames are noise
 
 
 # --- 4. a loader that crashes on old data ---------------------------------------------------
@@ -396,7 +403,7 @@ def test_an_unparsable_manifest_fails_naming_it(frozen: Project) -> None:
     out = output(result)
     assert f"{path}: not valid JSON" in out
     assert "Traceback" not in out
-    result.stdout.fnmatch_lines([f"FAILED {GOLDEN_V0}*"])
+    assert_line(result, f"FAILED {GOLDEN_V0}")
     assert again.ret == 1
     assert f"freeze of simple v0 failed: {path}: not valid JSON" in output(again)
     assert frozen.store_state() == broken
@@ -410,7 +417,10 @@ def test_a_listed_but_missing_archive_fails(frozen: Project) -> None:
 
     assert result.ret == 1
     out = output(result)
-    assert f"golden archive {path} is listed in {frozen.root / V0 / 'MANIFEST.json'} but missing" in out
+    assert (
+        f"golden archive {path} is listed in {frozen.root / V0 / 'MANIFEST.json'} but missing"
+        in out
+    )
     assert "archives v0 (current): 1 failed, 1 loaded" in out
     assert not path.exists()
 
@@ -436,7 +446,8 @@ def test_old_code_rejects_newer_archives_cleanly(recorded: Project) -> None:
     result = recorded.run("--cache-compat", "-m", "cachecompat_golden", "-v")
 
     assert result.ret == 0, output(result)
-    result.stdout.fnmatch_lines([f"{GOLDEN_V0} PASSED*", f"{GOLDEN_V1} PASSED*"])
+    assert_line(result, f"{GOLDEN_V0} PASSED")
+    assert_line(result, f"{GOLDEN_V1} PASSED")
     result.assert_outcomes(passed=2, deselected=4)
     out = output(result)
     assert "archives v0 (current): 2 loaded" in out
@@ -470,17 +481,45 @@ def test_a_loader_that_never_returns_times_out_and_the_rest_is_checked(frozen: P
     out = output(result)
     assert f"golden archive {frozen.root / V0 / ARCHIVE_1}" in out
     assert "time-out: loads did not return within 0.5 s" in out
-    assert "while True" in out  # where the loader was stuck
+    # Where the loader was stuck.
+    assert f'File "{frozen.root / "mypkg" / "cache.py"}", line 30, in loads' in out
+    assert "while requires_python is None: pass  # never returns" in out
     assert str(frozen.root / V0 / ARCHIVE_0) not in out
     assert "archives v0 (current): 1 failed, 1 loaded" in out
+
+
+def test_isolated_loader_times_out_and_the_rest_is_checked(frozen: Project) -> None:
+    frozen.configure("timeout = 0.5\nisolate = true")
+    replace_loads(frozen, HANGING_LOADS)
+
+    result = frozen.run("--cache-compat", "-m", "cachecompat_golden")
+
+    assert result.ret == 1
+    out = output(result)
+    assert f"golden archive {frozen.root / V0 / ARCHIVE_1}" in out
+    assert "time-out: loads did not return within 0.5 s (worker process killed)" in out
+    assert str(frozen.root / V0 / ARCHIVE_0) not in out
+    assert "archives v0 (current): 1 failed, 1 loaded" in out
+
+
+def test_isolated_loader_reports_unreadable_values(frozen: Project) -> None:
+    frozen.configure("isolate = true")
+    replace_loads(frozen, HOLLOW_LOADS)
+
+    result = frozen.run("--cache-compat", "-m", "cachecompat_golden")
+
+    assert result.ret == 1
+    assert "loads returned a mypkg.models.File whose value cannot be read" in output(result)
 
 
 def test_timeout_at_the_top_of_the_table_applies_to_every_family(frozen: Project) -> None:
     text = frozen.read("pyproject.toml")
     frozen.write(
         "pyproject.toml",
-        text.replace("[tool.cachecompat.families.simple]", "[tool.cachecompat]\ntimeout = 0.5\n\n"
-                     "[tool.cachecompat.families.simple]"),
+        text.replace(
+            "[tool.cachecompat.families.simple]",
+            "[tool.cachecompat]\ntimeout = 0.5\n\n[tool.cachecompat.families.simple]",
+        ),
     )
     replace_loads(frozen, HANGING_LOADS)
 
@@ -583,10 +622,12 @@ def test_xdist_gives_the_same_outcomes(
     single = frozen.run("--cache-compat", "-m", "cachecompat_golden")
     spread = frozen.run("--cache-compat", "-m", "cachecompat_golden", "-n", "2")
 
+    single.assert_outcomes(**{outcome: 1}, deselected=4)
+    # xdist deselects in the workers, so its summary has no deselected count.
+    spread.assert_outcomes(**{outcome: 1})
+    assert single.ret == spread.ret
     for result in (single, spread):
-        result.assert_outcomes(**{outcome: 1}, deselected=4)
         assert expected in output(result)
     summary = [line for line in output(single).splitlines() if line.startswith("  archives v0")]
     assert summary
     assert all(line in output(spread) for line in summary)
-

@@ -10,11 +10,13 @@ one breaking change on top of it must fail with a message that explains it.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import attrs
 import pytest
 
-from .conftest import Project
+if TYPE_CHECKING:
+    from conftest import Project
 
 PYPROJECT = """\
 [tool.pytest.ini_options]
@@ -225,7 +227,10 @@ class Owner(pydantic.BaseModel):
             ),
         ),
         breaking=((MODELS, 'serialization_alias="fileSize"', 'serialization_alias="file_size"'),),
-        words=("field size alias changed: fileSize -> file_size", "SIMPLE_CACHE_VERSION is still 0"),
+        words=(
+            "field size alias changed: fileSize -> file_size",
+            "SIMPLE_CACHE_VERSION is still 0",
+        ),
     ),
     Case(
         id="pydantic-discriminated-union",
@@ -431,7 +436,8 @@ class Settings:
             (
                 MODELS,
                 "class Settings:\n",
-                "from typing import ClassVar\n\n\nclass Settings:\n    registry: ClassVar[dict] = {}\n",
+                "from typing import ClassVar\n\n\n"
+                "class Settings:\n    registry: ClassVar[dict] = {}\n",
             ),
             _after_class_line("Settings"),
         ),
@@ -476,7 +482,10 @@ class Version:
         breaking=(
             (MODELS, "return (Version, (self.text, self.epoch))", "return (Version, (self.text,))"),
         ),
-        words=("serialized form of mypkg.models:Version changed", "SIMPLE_CACHE_VERSION is still 0"),
+        words=(
+            "serialized form of mypkg.models:Version changed",
+            "SIMPLE_CACHE_VERSION is still 0",
+        ),
     ),
     # --- dataclass, NamedTuple, TypedDict ----------------------------------------
     Case(
@@ -588,7 +597,11 @@ class Order:
                 'status: Literal["open", "closed"]',
                 "status: Status",
             ),
-            (MODELS, "@dataclasses.dataclass", 'Status = Literal["open", "closed"]\n\n\n@dataclasses.dataclass'),
+            (
+                MODELS,
+                "@dataclasses.dataclass",
+                'Status = Literal["open", "closed"]\n\n\n@dataclasses.dataclass',
+            ),
         ),
         breaking=((MODELS, 'Literal["open", "closed"]', 'Literal["open", "closed", "held"]'),),
         words=(
@@ -626,7 +639,7 @@ class Shelf:
         breaking=((MODELS, "box: Box[int]", "box: Box[str]"),),
         words=(
             "field box type changed: mypkg.models:Box[int] -> mypkg.models:Box[str]",
-            "mypkg.models:Box[int]: record removed",
+            "mypkg.models:Box[str]: record added (dataclass; fields: item, items)",
         ),
     ),
     Case(
@@ -659,3 +672,81 @@ def test_kind(project: Project, case: Case) -> None:
     output = check(project, 1)
     for words in case.words:
         assert words in output
+
+
+# --- a pickled class that moves ------------------------------------------------
+
+
+def test_pickled_class_moved_to_another_module_fails_as_moved(project: Project) -> None:
+    case = next(case for case in CASES if case.id == "pickle-slots")
+    setup(project, case)
+    record(project)
+    project.write("mypkg/records.py", case.models)
+    project.write(MODELS, "")
+    project.write("pyproject.toml", PYPROJECT.format(records='"mypkg.records:Token"'))
+    output = check(project, 1)
+    assert "mypkg.models:Token moved to mypkg.records:Token" in output
+    assert "pickle can no longer find" in output
+    assert "SIMPLE_CACHE_VERSION is still 0" in output
+
+
+# --- records read by position --------------------------------------------------
+
+JSON_MSGSPEC = MSGSPEC.replace("msgspec.msgpack.Encoder()", "msgspec.json.Encoder()").replace(
+    "msgspec.msgpack.decode", "msgspec.json.decode"
+)
+
+POSITIONAL = [
+    pytest.param(
+        CASES[3].models,
+        JSON_MSGSPEC,
+        "mypkg.models:Point",
+        "mypkg.models:Point",
+        id="msgspec-array-like-json",
+    ),
+    pytest.param(
+        "from typing import NamedTuple\n\n\n"
+        "class Span(NamedTuple):\n    start: int\n    end: int\n",
+        PICKLE,
+        "mypkg.models:Span",
+        "mypkg.models:Span",
+        id="namedtuple-pickle",
+    ),
+    pytest.param(
+        "import dataclasses\nfrom typing import NamedTuple\n\n\n"
+        "class Span(NamedTuple):\n    start: int\n    end: int\n\n\n"
+        "@dataclasses.dataclass\nclass Doc:\n    span: Span\n",
+        MSGPACK,
+        "mypkg.models:Doc",
+        "mypkg.models:Span",
+        id="namedtuple-nested-in-a-map",
+    ),
+]
+
+
+@pytest.mark.parametrize(("models", "cache", "root", "positional"), POSITIONAL)
+def test_positional_records_get_a_warning_in_summary_and_report(
+    project: Project, models: str, cache: str, root: str, positional: str
+) -> None:
+    import json
+
+    project.write("pyproject.toml", PYPROJECT.format(records=f'"{root}"'))
+    project.write(MODELS, models)
+    project.write("mypkg/cache.py", cache)
+    result = project.run("--cache-compat", "--snapshot-update", "--cache-compat-report=report.json")
+    assert result.ret == 0, result.stdout.str()
+    warning = f"{positional} is written positionally (as an array)"
+    assert warning in result.stdout.str()
+    report = json.loads((project.root / "report.json").read_text(encoding="utf-8"))
+    warnings = [w for family in report["families"] for w in family["warnings"]]
+    assert any(w.startswith(warning) for w in warnings), warnings
+    # The root that holds it is written as a map: only the positional record is named.
+    if root != positional:
+        assert f"{root} is written positionally" not in result.stdout.str()
+
+
+def test_records_written_as_maps_get_no_positional_warning(project: Project) -> None:
+    case = next(case for case in CASES if case.id == "dataclass-kw-only-initvar-init-false")
+    setup(project, case)
+    result = record(project)
+    assert "positionally" not in result.stdout.str()

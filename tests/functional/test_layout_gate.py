@@ -15,6 +15,17 @@ import pytest
 if TYPE_CHECKING:
     from conftest import Project
 
+
+@pytest.fixture(autouse=True)
+def _not_inside_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner runs must not inherit the outer xdist worker's identity.
+
+    syrupy reads it from the environment and, believing itself a worker,
+    skips its report and its unused-snapshot cleanup.
+    """
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
 LAYOUT_FILES = {
     "simple/v0/CHANGES.md",
     "simple/v0/mypkg.models.File.layout.json",
@@ -435,3 +446,63 @@ def test_xdist_gives_the_same_outcomes_and_the_same_recorded_files(recorded: Pro
     result = recorded.run("--cache-compat", "-n", "2")
     assert result.ret == 0, result.stdout.str()
     result.assert_outcomes(passed=4)
+
+
+# --- a partial recording can be completed -------------------------------------------------------
+
+
+def test_a_bump_recorded_for_one_item_can_be_completed(recorded: Project) -> None:
+    """``--snapshot-update -k Hashes`` must not freeze v1 with File and Yanked missing."""
+    recorded.edit("mypkg/models.py", *NEW_FIRST_FIELD)
+    recorded.set_version(1)
+    partial = recorded.run("--cache-compat", "--snapshot-update", "-k", "Hashes")
+    assert partial.ret == 0, partial.stdout.str()
+    assert "v1: partially recorded (no layout yet for mypkg.models:File, mypkg.models:Yanked)" in (
+        partial.stdout.str()
+    )
+    assert not (recorded.store / "simple" / "v1" / "CHANGES.md").exists()
+
+    check = recorded.run("--cache-compat")
+    assert check.ret == 1
+    assert "no layout of mypkg.models:File is recorded for v1" in check.stdout.str()
+
+    complete = recorded.run("--cache-compat", "--snapshot-update")
+    assert complete.ret == 0, complete.stdout.str()
+    changes = recorded.read("tests/cachecompat/simple/v1/CHANGES.md")
+    assert "record removed" not in changes and "record added" not in changes
+    assert "mypkg.models:Hashes: field md5 (str | None) added at position 0" in changes
+    assert recorded.run("--cache-compat").ret == 0
+
+
+def test_first_recording_with_an_erroring_item_can_be_completed_after_the_fix(
+    project: Project,
+) -> None:
+    project.edit("mypkg/cache.py", "def dumps(file):\n", "def dumps(file):\n    1 / 0\n")
+    first = project.run("--cache-compat", "--snapshot-update")
+    assert first.ret == 1
+    assert "raised ZeroDivisionError" in first.stdout.str()
+    project.edit("mypkg/cache.py", "    1 / 0\n", "")
+
+    fixed = project.run("--cache-compat", "--snapshot-update")
+    assert fixed.ret == 0, fixed.stdout.str()
+    assert set(project.store_state()) == LAYOUT_FILES
+    assert project.run("--cache-compat").ret == 0
+
+
+def test_a_new_record_after_a_complete_recording_needs_a_bump(recorded: Project) -> None:
+    before = recorded.store_state()
+    recorded.write(
+        "mypkg/extra.py",
+        "import attrs\n\n\n@attrs.frozen\nclass Extra:\n    size: int\n",
+    )
+    recorded.edit(
+        "pyproject.toml",
+        'records = ["mypkg.models:File"]',
+        'records = ["mypkg.models:File", "mypkg.extra:Extra"]',
+    )
+    result = recorded.run("--cache-compat", "--snapshot-update")
+    assert result.ret == 1
+    assert "layout of mypkg.extra:Extra changed but SIMPLE_CACHE_VERSION is still 0" in (
+        result.stdout.str()
+    )
+    assert recorded.store_state() == before

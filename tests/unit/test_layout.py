@@ -111,7 +111,7 @@ def test_typeddict_layout_reflects_required_and_totality() -> None:
     assert layout_of(models.Movie) == {
         "record": f"{M}:Movie",
         "kind": "typeddict",
-        "options": {"total": False},
+        "options": {},
         "fields": [
             {"name": "title", "type": "str", "required": True},
             {"name": "year", "type": "int", "required": False},

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import msgpack
 import pytest
-
 from pkgindex.cache import CACHE_VERSION, MAGIC, Cache, CacheMiss, dumps, loads, normalize
 from pkgindex.models import File, Hashes, ProjectPage, Yanked
 
@@ -20,7 +19,9 @@ PAGE = ProjectPage(
         File(
             filename="attrs-24.2.0-py3-none-any.whl",
             url="https://files.example.org/attrs-24.2.0-py3-none-any.whl",
-            hashes=Hashes(sha256="81921eb96de3191c8258c199618104dd27ac608d9366f5e35d011eae1867ede2"),
+            hashes=Hashes(
+                sha256="81921eb96de3191c8258c199618104dd27ac608d9366f5e35d011eae1867ede2"
+            ),
             requires_python=">=3.7",
             size=63001,
         ),

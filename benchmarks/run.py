@@ -1,0 +1,312 @@
+"""Benchmarks of SPEC §11, side by side in one run, printed as a table of ratios.
+
+    python benchmarks/run.py [--small] [--runs N] [--only a,b,c,d]
+
+(a) start-up: ``pytest`` in the synthetic project with the plugin installed
+    and off, against ``pytest -p no:cachecompat`` (target: within 2 % and 5 ms).
+(b) ``pytest --cache-compat -m cachecompat`` against the floor
+    (``benchmarks/floor.py``: the same dumps/loads calls in a plain loop;
+    target at most 1.5x) and against the same checks hand-written as ordinary
+    syrupy tests (``baseline_tests/`` of the project; target: faster).
+(c) peak memory (max RSS) of the plugin run of (b) (target: under 200 MB).
+(d) ``--cache-compat-fuzz``: loader calls per second for the project's msgpack
+    loader, on one core (target: 20,000/s), measured end to end as the extra
+    time that ``--cache-compat-fuzz=K`` adds to the golden items of the current
+    versions, divided by the number of extra loader calls.
+
+Every figure is a median over ``--runs`` runs (start-up: over 4 x runs
+pairs, since its target is a few milliseconds); the commands being compared
+run interleaved, one after the other in each round, so that a change in the
+machine's load hits all of them alike. Each command runs in a fresh process
+whose wall time (``time.perf_counter`` around it), CPU time (user + system)
+and max RSS come from ``os.wait4``. Targets are judged on CPU time, which is
+what the code costs; wall time is shown beside it and equals CPU time (plus
+a little I/O) on an idle machine, but on a shared one it is mostly time spent
+waiting for a core. Commands run once before measuring (a warm-up that also
+writes the ``.pyc`` files a user's machine would have).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import generate  # noqa: E402
+
+HERE = Path(__file__).parent
+FLOOR = HERE / "floor.py"
+FUZZ_PER_ARCHIVE = 200
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds
+    cpu: float  # user + sys seconds
+    rss_mb: float  # max resident set size
+
+
+@dataclass
+class Series:
+    name: str
+    cmd: list[str]
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
+
+    def show(self) -> str:
+        return f"{self.cpu:.3f} s CPU, {self.wall:.3f} s wall"
+
+    @property
+    def rss_mb(self) -> float:
+        return max(s.rss_mb for s in self.samples)
+
+
+def bench_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # A user's machine has .pyc files; compiling every module on every run
+    # is not what the benchmark is about.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTEST_ADDOPTS", None)
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def one_core() -> Callable[[], None] | None:
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not cpus:
+        return None
+    core = cpus[-1]
+    return lambda: os.sched_setaffinity(0, {core})
+
+
+def measure(cmd: Sequence[str], cwd: Path, *, pin: bool = False, check: bool = True) -> Sample:
+    """Run ``cmd`` once in a fresh process; its wall time, CPU time and max RSS."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=bench_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=one_core() if pin else None,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if check and proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed (exit {proc.returncode}): {' '.join(cmd)}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def warm_up(cmd: Sequence[str], cwd: Path, *, expect_rc: int = 0) -> str:
+    """Run once with output captured; fail loudly if the command does not do its job."""
+    proc = subprocess.run(cmd, cwd=cwd, env=bench_env(), capture_output=True, text=True)
+    if proc.returncode != expect_rc:
+        tail = (proc.stdout + proc.stderr)[-4000:]
+        raise SystemExit(f"warm-up of {' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+    return proc.stdout
+
+
+def interleave(series: Sequence[Series], cwd: Path, rounds: int, *, pin: bool = False) -> None:
+    for index in range(rounds):
+        # Rotate the order so no command always runs right after another.
+        shift = index % len(series)
+        for item in [*series[shift:], *series[:shift]]:
+            item.samples.append(measure(item.cmd, cwd, pin=pin))
+        print(".", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+
+
+def pytest_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-q", *args]
+
+
+# --- the four benchmarks ---------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    figure: str
+    measured: str
+    target: str
+    ok: bool | None
+
+
+def bench_startup(project: Path, runs: int) -> list[Row]:
+    on = Series("installed, off", pytest_cmd())
+    off = Series("-p no:cachecompat", pytest_cmd("-p", "no:cachecompat"))
+    for s in (on, off):
+        warm_up(s.cmd, project)
+    interleave([on, off], project, 4 * runs)
+    pairs = list(zip(on.samples, off.samples, strict=True))
+    extra_cpu = statistics.median(a.cpu - b.cpu for a, b in pairs)
+    extra_wall = statistics.median(a.wall - b.wall for a, b in pairs)
+    ratio = on.cpu / off.cpu
+    ok = ratio <= 1.02 and extra_cpu <= 0.005
+    return [
+        Row("(a) pytest, plugin installed and off", on.show(), "", None),
+        Row("(a) pytest -p no:cachecompat", off.show(), "", None),
+        Row(
+            "(a) start-up cost of the plugin when off",
+            f"{ratio:.3f}x, {extra_cpu * 1e3:+.1f} ms CPU ({on.wall / off.wall:.3f}x, "
+            f"{extra_wall * 1e3:+.1f} ms wall)",
+            "<= 1.02x and <= 5 ms",
+            ok,
+        ),
+        Row("(a) plugin module import (-X importtime)", f"{import_cost_us()} us", "", None),
+    ]
+
+
+def import_cost_us() -> int:
+    """Self time of importing the plugin module once pytest is imported (median of 5)."""
+    times = []
+    for _ in range(5):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c",
+             "import pytest; import pytest_cachecompat.plugin"],
+            env=bench_env(), capture_output=True, text=True, check=True,
+        )
+        total = 0
+        for line in proc.stderr.splitlines():
+            match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s+)(\S+)", line)
+            if match and match.group(4).startswith("pytest_cachecompat"):
+                total += int(match.group(1))
+        times.append(total)
+    return int(statistics.median(times))
+
+
+def bench_gate(project: Path, runs: int) -> tuple[list[Row], list[Row]]:
+    plugin = Series("plugin", pytest_cmd("--cache-compat", "-m", "cachecompat"))
+    floor = Series("floor", [sys.executable, str(FLOOR), str(project)])
+    syrupy = Series("syrupy", pytest_cmd("-p", "no:cachecompat", "baseline_tests"))
+    for s in (plugin, floor, syrupy):
+        warm_up(s.cmd, project)
+    interleave([plugin, floor, syrupy], project, runs)
+    to_floor = plugin.cpu / floor.cpu
+    to_syrupy = plugin.cpu / syrupy.cpu
+    rows = [
+        Row("(b) pytest --cache-compat -m cachecompat", plugin.show(), "", None),
+        Row("(b) floor (plain script, same calls)", floor.show(), "", None),
+        Row("(b) hand-written syrupy tests", syrupy.show(), "", None),
+        Row("(b) plugin / floor",
+            f"{to_floor:.2f}x CPU ({plugin.wall / floor.wall:.2f}x wall)", "<= 1.5x",
+            to_floor <= 1.5),
+        Row("(b) plugin / syrupy tests",
+            f"{to_syrupy:.2f}x CPU ({plugin.wall / syrupy.wall:.2f}x wall)", "< 1x",
+            to_syrupy < 1.0),
+    ]
+    memory = [
+        Row("(c) peak memory of (b), plugin", f"{plugin.rss_mb:.0f} MB", "< 200 MB",
+            plugin.rss_mb < 200),
+        Row("(c) peak memory, floor / syrupy tests",
+            f"{floor.rss_mb:.0f} MB / {syrupy.rss_mb:.0f} MB", "", None),
+    ]
+    return rows, memory
+
+
+def bench_fuzz(project: Path, runs: int, params: generate.Params) -> list[Row]:
+    base = ["--cache-compat", "-m", "cachecompat_golden", "-k", f"golden[v{params.current}]"]
+    plain = Series("golden", pytest_cmd(*base))
+    fuzzed = Series("fuzzed", pytest_cmd(*base, f"--cache-compat-fuzz={FUZZ_PER_ARCHIVE}"))
+    out = warm_up(fuzzed.cmd, project)
+    warm_up(plain.cmd, project)
+    archives = params.archives_per_version * params.families
+    calls = archives * FUZZ_PER_ARCHIVE
+    interleave([plain, fuzzed], project, runs, pin=True)
+    pairs = list(zip(plain.samples, fuzzed.samples, strict=True))
+    extra_cpu = statistics.median(b.cpu - a.cpu for a, b in pairs)
+    extra_wall = statistics.median(b.wall - a.wall for a, b in pairs)
+    summary = out.strip().splitlines()[-1] if out.strip() else ""
+    return [
+        Row("(d) golden items of the current versions", f"{plain.show()} ({summary})", "", None),
+        Row(f"(d) the same with --cache-compat-fuzz={FUZZ_PER_ARCHIVE}",
+            f"{fuzzed.show()}: {calls:,} more loader calls", "", None),
+        Row("(d) fuzz loader calls per second, one core",
+            f"{calls / extra_cpu:,.0f}/s CPU ({calls / extra_wall:,.0f}/s wall)", ">= 20,000/s",
+            calls / extra_cpu >= 20_000),
+    ]
+
+
+# --- the table --------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    import pytest
+
+    return (
+        f"{cpu}, {cores} cores, Python {platform.python_version()}, pytest {pytest.__version__}, "
+        f"{platform.system()} {platform.release()}, load average {load:.1f} at start"
+    )
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max(len(r.figure) for r in rows)
+    mwidth = max(len(r.measured) for r in rows)
+    print(f"| {'figure':<{width}} | {'measured':<{mwidth}} | target | met |")
+    print(f"|{'-' * (width + 2)}|{'-' * (mwidth + 2)}|--------|-----|")
+    for r in rows:
+        met = "" if r.ok is None else ("yes" if r.ok else "NO")
+        print(f"| {r.figure:<{width}} | {r.measured:<{mwidth}} | {r.target} | {met} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    generate.add_param_arguments(parser)
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median); default 5")
+    parser.add_argument("--only", default="a,b,c,d", help="which figures, e.g. a,d")
+    parser.add_argument("--force", action="store_true", help="regenerate the project")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    args = parser.parse_args()
+    only = set(args.only.replace(" ", "").split(","))
+    params = generate.parse_params(args)
+    project = generate.ensure(params, force=args.force)
+    print(f"project: {project} {json.dumps(generate.asdict(params))}", file=sys.stderr)
+    header = machine()
+    rows: list[Row] = []
+    if "a" in only:
+        rows += bench_startup(project, args.runs)
+    if only & {"b", "c"}:
+        gate, memory = bench_gate(project, args.runs)
+        rows += gate if "b" in only else []
+        rows += memory if "c" in only else []
+    if "d" in only:
+        rows += bench_fuzz(project, args.runs, params)
+    print(f"\nmachine: {header}")
+    print(f"project: {json.dumps(generate.asdict(params))}, median of {args.runs} runs\n")
+    print_table(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.__dict__ for r in rows], indent=2))
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

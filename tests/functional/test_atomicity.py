@@ -1,0 +1,203 @@
+"""Atomic writes and the store lock, with real processes (SPEC §9, issue 6).
+
+A run is SIGKILLed in the middle of ``--cache-compat-freeze`` or
+``--snapshot-update``: every earlier file keeps its bytes, no half-written
+file appears under a real name, and the next runs pass and complete the job.
+Two writing runs at once queue on the family lock and leave one consistent
+store. The project's ``dumps`` sleeps (``SLOW_DUMPS`` seconds per call) and
+touches a marker file, so the test knows the run is busy inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Project
+
+pytestmark = pytest.mark.slow
+
+V0 = "tests/cachecompat/simple/v0"
+V1 = "tests/cachecompat/simple/v1"
+SAMPLES = 30
+
+TESTING = """\
+from mypkg.models import File, Hashes, Yanked
+
+
+def samples():
+    return [
+        File(f"file-{i}.whl", Hashes(f"{i:064x}"), ">=3.8" if i % 2 else None, Yanked(i % 2))
+        for i in range(30)
+    ]
+"""
+
+SLOW = """\
+def dumps(file):
+    import os, pathlib, time
+
+    delay = float(os.environ.get("SLOW_DUMPS", "0"))
+    if delay:
+        pathlib.Path(os.environ["DUMPS_MARKER"]).touch()
+        time.sleep(delay)
+"""
+
+
+def all_files(project: Project) -> dict[str, str]:
+    """sha256 of every file in the store, dotfiles (temporary files) included, minus the lock."""
+    if not project.store.exists():
+        return {}
+    return {
+        p.relative_to(project.store).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(project.store.rglob("*"))
+        if p.is_file() and p.name != ".cachecompat.lock"
+    }
+
+
+@pytest.fixture
+def slow(project: Project) -> Project:
+    """v0 recorded with 30 extra samples; dumps sleeps when SLOW_DUMPS is set."""
+    recorded = project
+    recorded.write("mypkg/testing.py", TESTING)
+    recorded.configure('samples = "mypkg.testing:samples"')
+    recorded.edit("mypkg/cache.py", "def dumps(file):\n", SLOW)
+    result = recorded.run("--cache-compat", "--snapshot-update")
+    assert result.ret == 0, result.stdout.str()
+    result = recorded.run("--cache-compat")
+    assert result.ret == 0, result.stdout.str()
+    return recorded
+
+
+def start(project: Project, *args: str, delay: float = 0.05, tag: str = "run") -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update(
+        SLOW_DUMPS=str(delay),
+        DUMPS_MARKER=str(project.root / f"{tag}.dumping"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.pop("PYTEST_ADDOPTS", None)
+    log = open(project.root / f"{tag}.log", "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=project.root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def kill_while_dumping(project: Project, proc: subprocess.Popen[bytes], tag: str = "run") -> None:
+    marker = project.root / f"{tag}.dumping"
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, (project.root / f"{tag}.log").read_text()
+        assert time.monotonic() < deadline, "the run never reached dumps"
+        time.sleep(0.01)
+    time.sleep(0.3)  # well inside the run: 30+ samples at 50 ms per call
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+
+
+def wait(project: Project, proc: subprocess.Popen[bytes], tag: str) -> str:
+    proc.wait(timeout=120)
+    return (project.root / f"{tag}.log").read_text()
+
+
+def test_sigkill_during_freeze_leaves_the_store_as_before(slow: Project) -> None:
+    before = all_files(slow)
+
+    kill_while_dumping(slow, start(slow, "--cache-compat", "--cache-compat-freeze"))
+
+    assert all_files(slow) == before  # nothing new, nothing half-written, nothing lost
+    normal = slow.run("--cache-compat")
+    assert normal.ret == 0, normal.stdout.str()
+    assert "warning: stale" not in normal.stdout.str()
+    assert all_files(slow) == before
+
+    again = slow.run("--cache-compat", "--cache-compat-freeze")
+    assert again.ret == 0, again.stdout.str()
+    assert f"froze {SAMPLES + 2} archives" in again.stdout.str()
+    manifest = json.loads(slow.read(f"{V0}/MANIFEST.json"))
+    for entry in manifest["archives"]:
+        data = (slow.root / V0 / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert {k: v for k, v in all_files(slow).items() if k in before} == before
+
+
+def test_sigkill_during_snapshot_update_leaves_no_half_written_file(slow: Project) -> None:
+    slow.edit(
+        "mypkg/models.py", "class Hashes:\n    sha256", "class Hashes:\n    md5: str | None\n    sha256"
+    )
+    slow.edit("mypkg/testing.py", 'Hashes(f"{i:064x}")', 'Hashes(None, f"{i:064x}")')
+    slow.set_version(1)
+    before = all_files(slow)
+
+    kill_while_dumping(slow, start(slow, "--cache-compat", "--snapshot-update"))
+
+    killed = all_files(slow)
+    assert {k: killed.get(k) for k in before} == before  # every earlier file intact
+    completed = slow.run("--cache-compat", "--snapshot-update")
+    assert completed.ret == 0, completed.stdout.str()
+    done = all_files(slow)
+    # Whatever the killed run left is exactly what a complete run writes: no partial file.
+    for path, digest in killed.items():
+        assert done.get(path) == digest, path
+    assert not [p for p in done if p.endswith(".tmp")]
+    normal = slow.run("--cache-compat")
+    assert normal.ret == 0, normal.stdout.str()
+    assert all_files(slow) == done
+
+
+def test_two_freezes_at_once_leave_one_consistent_freeze(slow: Project) -> None:
+    before = all_files(slow)
+
+    first = start(slow, "--cache-compat", "--cache-compat-freeze", delay=0.02, tag="first")
+    second = start(slow, "--cache-compat", "--cache-compat-freeze", delay=0.02, tag="second")
+    outputs = [wait(slow, first, "first"), wait(slow, second, "second")]
+
+    assert first.returncode == 0, outputs[0]
+    assert second.returncode == 0, outputs[1]
+    froze = [out for out in outputs if f"simple v0: froze {SAMPLES + 2} archives" in out]
+    already = [out for out in outputs if "simple v0: already frozen" in out]
+    assert len(froze) == 1 and len(already) == 1, outputs
+    after = all_files(slow)
+    assert {k: after[k] for k in before} == before
+    manifest = json.loads(slow.read(f"{V0}/MANIFEST.json"))
+    listed = {entry["file"] for entry in manifest["archives"]}
+    assert len(listed) == SAMPLES + 2
+    for entry in manifest["archives"]:
+        data = (slow.root / V0 / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    new = {path for path in after if path not in before}
+    assert new == {f"simple/v0/{file}" for file in listed} | {"simple/v0/MANIFEST.json"}
+    normal = slow.run("--cache-compat")
+    assert normal.ret == 0, normal.stdout.str()
+
+
+def test_two_recordings_of_a_new_version_at_once_agree(slow: Project) -> None:
+    slow.set_version(1)
+
+    first = start(slow, "--cache-compat", "--snapshot-update", delay=0.01, tag="first")
+    second = start(slow, "--cache-compat", "--snapshot-update", delay=0.01, tag="second")
+    outputs = [wait(slow, first, "first"), wait(slow, second, "second")]
+
+    assert first.returncode == 0, outputs[0]
+    assert second.returncode == 0, outputs[1]
+    recorded = all_files(slow)
+    assert not [p for p in recorded if p.endswith(".tmp")]
+    assert "simple/v1/CHANGES.md" in recorded
+    normal = slow.run("--cache-compat")
+    assert normal.ret == 0, normal.stdout.str()
+    assert all_files(slow) == recorded
+    assert Path(slow.root / V1).is_dir()

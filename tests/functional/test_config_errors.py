@@ -1,0 +1,312 @@
+"""Bad declarations and bad store files: a usage error or a failing item that says what to fix.
+
+Never a traceback from inside the plugin, and never a change to the store.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Project
+
+
+@pytest.fixture(autouse=True)
+def _not_inside_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner runs must not inherit the outer xdist worker's identity (syrupy reads it)."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+FAMILY = {
+    "version": '"mypkg.cache:SIMPLE_CACHE_VERSION"',
+    "records": '["mypkg.models:File"]',
+    "dumps": '"mypkg.cache:dumps"',
+    "loads": '"mypkg.cache:loads"',
+    "rejects": '["mypkg.cache:CacheMiss"]',
+}
+
+# Things a cache module might also hold, for references of the wrong kind.
+EXTRAS = """
+
+FLOAT_VERSION = 1.5
+LIST_VERSION = [1, 2]
+
+
+def make_file():
+    return None
+
+
+class NotARecord:
+    def __init__(self, name):
+        self.name = name
+
+
+def dumps_as_text(file):
+    return repr(file)
+
+
+def dumps_that_raises(file):
+    if file.requires_python is None:
+        raise ValueError("requires_python must be set")
+    return dumps(file)
+"""
+
+
+def declare(project: Project, **keys: str | None) -> None:
+    """Write pyproject.toml with the family ``simple`` declared with these keys changed (None drops one)."""
+    body = {**FAMILY, **keys}
+    lines = [f"{key} = {value}" for key, value in body.items() if value is not None]
+    project.write(
+        "pyproject.toml",
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n\n'
+        "[tool.cachecompat.families.simple]\n" + "\n".join(lines) + "\n",
+    )
+
+
+def output(result: pytest.RunResult) -> str:
+    return result.stdout.str() + "\n" + result.stderr.str()
+
+
+def assert_clean(text: str) -> None:
+    assert "Traceback" not in text
+    assert "pytest_cachecompat/" not in text
+    assert "INTERNALERROR" not in text
+
+
+@pytest.fixture
+def broken(recorded: Project) -> Project:
+    """The recorded project, with extra objects in mypkg/cache.py to point references at."""
+    recorded.write("mypkg/cache.py", recorded.read("mypkg/cache.py") + EXTRAS)
+    return recorded
+
+
+# --- usage errors at start-up ----------------------------------------------------------------
+
+USAGE_CASES = [
+    pytest.param(
+        {"records": '["mypkg.nomodule:File"]'},
+        [
+            "family 'simple'",
+            "records = 'mypkg.nomodule:File'",
+            "cannot import 'mypkg.nomodule'",
+            "ModuleNotFoundError",
+        ],
+        id="unimportable-record-module",
+    ),
+    pytest.param(
+        {"dumps": '"mypkg.cache:dump"'},
+        ["family 'simple'", "dumps = 'mypkg.cache:dump'", "'mypkg.cache' has no attribute 'dump'"],
+        id="missing-dumps-attribute",
+    ),
+    pytest.param(
+        {"version": '"mypkg.cache:FLOAT_VERSION"'},
+        [
+            "family 'simple'",
+            "version = 'mypkg.cache:FLOAT_VERSION'",
+            "must be an int or a str, not float (1.5)",
+        ],
+        id="float-version",
+    ),
+    pytest.param(
+        {"version": '"mypkg.cache:LIST_VERSION"'},
+        [
+            "family 'simple'",
+            "version = 'mypkg.cache:LIST_VERSION'",
+            "must be an int or a str, not list",
+        ],
+        id="list-version",
+    ),
+    pytest.param(
+        {"version": "3"},
+        ["family 'simple'", "version", "'module:CONSTANT' reference string"],
+        id="version-not-a-reference",
+    ),
+    pytest.param(
+        {"records": '["mypkg.cache:make_file"]'},
+        ["family 'simple'", "records = 'mypkg.cache:make_file'", "is not a class (function)"],
+        id="record-is-a-function",
+    ),
+    pytest.param(
+        {"records": '["mypkg.cache:NotARecord"]'},
+        [
+            "family 'simple'",
+            "records = 'mypkg.cache:NotARecord'",
+            "is not a supported record type",
+        ],
+        id="record-is-a-plain-class",
+    ),
+    pytest.param(
+        {"dumps": '"mypkg.cache:SIMPLE_CACHE_VERSION"'},
+        ["family 'simple'", "dumps = 'mypkg.cache:SIMPLE_CACHE_VERSION'", "is not callable (int)"],
+        id="dumps-not-callable",
+    ),
+    pytest.param(
+        {"recods": '["mypkg.models:File"]'},
+        [
+            "[tool.cachecompat.families.simple]",
+            "unknown key 'recods'",
+            "did you mean 'records'?",
+        ],
+        id="unknown-key",
+    ),
+    pytest.param(
+        {"loads": None},
+        ["[tool.cachecompat.families.simple]", "missing required key 'loads'"],
+        id="missing-required-key",
+    ),
+    pytest.param(
+        {"dumps": '"mypkg.cache"'},
+        ["family 'simple'", "dumps = 'mypkg.cache'", "expected 'module:attribute'"],
+        id="reference-without-colon",
+    ),
+    pytest.param(
+        {"freeze": '"always"'},
+        ["family 'simple'", "freeze = 'always'", "must be one of recorded, released"],
+        id="bad-freeze",
+    ),
+]
+
+
+@pytest.mark.parametrize(("keys", "words"), USAGE_CASES)
+def test_bad_declaration_is_a_usage_error(
+    broken: Project, keys: dict[str, str | None], words: list[str]
+) -> None:
+    before = broken.store_state()
+    declare(broken, **keys)
+
+    result = broken.run("--cache-compat", "--snapshot-update")
+    text = output(result)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, text
+    assert "cachecompat:" in result.stderr.str()
+    for word in words:
+        assert word in result.stderr.str(), (word, text)
+    assert_clean(text)
+    assert broken.store_state() == before
+
+
+def test_bad_declaration_from_a_conftest_hook_is_a_usage_error(broken: Project) -> None:
+    broken.write(
+        "pyproject.toml",
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n',
+    )
+    broken.write(
+        "tests/conftest.py",
+        """\
+        import pytest_cachecompat
+
+
+        def pytest_cachecompat_families(config):
+            return [
+                pytest_cachecompat.Family(
+                    name="simple",
+                    version="mypkg.cache:SIMPLE_CACHE_VERSION",
+                    records=["mypkg.models:File"],
+                    dumps="mypkg.cache:SIMPLE_CACHE_VERSION",
+                    loads="mypkg.cache:loads",
+                )
+            ]
+        """,
+    )
+    result = broken.run("--cache-compat")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert "conftest hook pytest_cachecompat_families family 'simple'" in err
+    assert "dumps = 'mypkg.cache:SIMPLE_CACHE_VERSION': is not callable (int)" in err
+    assert_clean(output(result))
+
+
+def test_family_declared_twice_is_a_usage_error(broken: Project) -> None:
+    broken.write(
+        "tests/conftest.py",
+        """\
+        import pytest_cachecompat
+
+
+        def pytest_cachecompat_families(config):
+            return [
+                pytest_cachecompat.Family(
+                    name="simple",
+                    version="mypkg.cache:SIMPLE_CACHE_VERSION",
+                    records=["mypkg.models:File"],
+                    dumps="mypkg.cache:dumps",
+                    loads="mypkg.cache:loads",
+                )
+            ]
+        """,
+    )
+    result = broken.run("--cache-compat")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "family 'simple' is declared twice" in result.stderr.str()
+    assert_clean(output(result))
+
+
+# --- failing items: problems found while checking ------------------------------------------------
+
+
+def test_dumps_that_raises_on_a_sample_fails_its_item(broken: Project) -> None:
+    before = broken.store_state()
+    declare(broken, dumps='"mypkg.cache:dumps_that_raises"')
+    for args in [("--cache-compat",), ("--cache-compat", "--snapshot-update")]:
+        result = broken.run(*args, "-rA")
+        text = output(result)
+        assert result.ret == 1, text
+        assert_clean(text)
+        assert "FAILED tests/cachecompat/simple::layout[mypkg.models:File]" in text
+        assert (
+            "family 'simple': dumps = mypkg.cache:dumps_that_raises raised ValueError: "
+            "requires_python must be set on sample 1 of mypkg.models:File: " in text
+        )
+        # the sample itself, readably
+        assert "requires_python=None" in text or "'requires_python': None" in text
+        assert "PASSED tests/cachecompat/simple::layout[mypkg.models:Hashes]" in text
+        assert broken.store_state() == before
+
+
+def test_dumps_returning_text_fails_its_item(broken: Project) -> None:
+    before = broken.store_state()
+    declare(broken, dumps='"mypkg.cache:dumps_as_text"')
+    result = broken.run("--cache-compat", "--snapshot-update")
+    text = output(result)
+    assert result.ret == 1, text
+    assert_clean(text)
+    assert "FAILED tests/cachecompat/simple::layout[mypkg.models:File]" in text
+    assert (
+        "family 'simple': dumps = mypkg.cache:dumps_as_text returned str, expected bytes "
+        "(sample 0 of mypkg.models:File)" in text
+    )
+    assert broken.store_state() == before
+
+
+@pytest.mark.parametrize("update", [False, True], ids=["check", "update"])
+def test_hand_edited_layout_file_fails_naming_the_file(recorded: Project, update: bool) -> None:
+    path = recorded.store / "simple" / "v0" / "mypkg.models.Hashes.layout.json"
+    path.write_text('{"record": "mypkg.models:Hashes", "fields": [\n', encoding="utf-8")
+    before = recorded.store_state()
+    args = ["--cache-compat", "--snapshot-update"] if update else ["--cache-compat"]
+
+    result = recorded.run(*args, "-rA")
+    text = output(result)
+    assert result.ret == 1, text
+    assert_clean(text)
+    assert "FAILED tests/cachecompat/simple::layout[mypkg.models:Hashes]" in text
+    assert f"{path}: not valid JSON" in text
+    assert "Restore it from version control" in text
+    assert recorded.store_state() == before
+
+
+def test_hand_edited_layout_after_a_bump_fails_naming_the_file(recorded: Project) -> None:
+    """Reading the previous version to explain a bump must not crash on a broken file."""
+    path = recorded.store / "simple" / "v0" / "mypkg.models.Yanked.layout.json"
+    path.write_text("not json", encoding="utf-8")
+    recorded.set_version(1)
+    before = recorded.store_state()
+
+    result = recorded.run("--cache-compat", "-rA")
+    text = output(result)
+    assert result.ret == 1, text
+    assert_clean(text)
+    assert f"{path}: not valid JSON" in text
+    assert recorded.store_state() == before
