@@ -9,6 +9,7 @@ existing manifest is never rewritten.
 from __future__ import annotations
 
 import importlib.metadata
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,14 +47,24 @@ def archived_versions(family: ResolvedFamily) -> list[versions.VersionValue]:
 
 
 def written_by(family: ResolvedFamily) -> dict[str, str]:
-    """The distribution (and its version) that owns the family's records."""
+    """The distribution (and its version) that owns the family's records.
+
+    Editable installs often do not map their packages to a distribution, so
+    a distribution named like the top-level package, then the package's
+    ``__version__``, stand in.
+    """
     top = family.records[0].__module__.partition(".")[0]
-    for dist in importlib.metadata.packages_distributions().get(top, []):
+    candidates = [*importlib.metadata.packages_distributions().get(top, []), top]
+    for dist in candidates:
         try:
             return {"distribution": dist, "version": importlib.metadata.version(dist)}
         except importlib.metadata.PackageNotFoundError:
             continue
-    return {"module": top}
+    module = sys.modules.get(top)
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str) and version:
+        return {"module": top, "version": version}
+    return {"module": top, "version": "unknown (not an installed distribution)"}
 
 
 def freeze_all(run: CacheCompatRun) -> list[str]:
@@ -185,7 +196,8 @@ def check_version(
     with open_loader(family) as loader:
         for index, entry in enumerate((*manifest.archives, *regressions)):
             is_regression = index >= len(manifest.archives)
-            data = _read_archive(folder, entry, outcome)
+            listing = store.REGRESSIONS_NAME if is_regression else store.MANIFEST_NAME
+            data = _read_archive(folder, entry, outcome, listing)
             if data is None:
                 continue
             expectation = Expectation(
@@ -239,24 +251,32 @@ def _check_manifest_place(
         )
 
 
-def _read_archive(folder: Path, entry: ArchiveEntry, outcome: VersionOutcome) -> bytes | None:
+def _read_archive(
+    folder: Path, entry: ArchiveEntry, outcome: VersionOutcome, listing: str
+) -> bytes | None:
+    """The archive's bytes, or None after recording why they cannot be trusted."""
     path = folder / entry.file
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        outcome.add(entry, Judgement(FAILED, how="missing"))
         outcome.failures.append(
-            f"golden archive {path} is listed in {folder / store.MANIFEST_NAME} but missing: "
+            f"golden archive {path} is listed in {folder / listing} but missing: "
             "restore it from version control (archives are never regenerated)"
         )
-        outcome.counts[FAILED] = outcome.counts.get(FAILED, 0) + 1
         return None
-    if sha256(data) != entry.sha256:
+    except OSError as exc:
+        outcome.add(entry, Judgement(FAILED, how="unreadable"))
+        outcome.failures.append(f"golden archive {path} cannot be read: {exc}")
+        return None
+    digest = sha256(data)
+    if digest != entry.sha256:
+        outcome.add(entry, Judgement(FAILED, how="edited"))
         outcome.failures.append(
-            f"golden archive {path} was edited: its sha256 is {sha256(data)}, the manifest "
+            f"golden archive {path} was edited: its sha256 is {digest}, {listing} "
             f"says {entry.sha256}. Golden archives are bytes written by a release and must "
             "never change: restore it from version control."
         )
-        outcome.counts[FAILED] = outcome.counts.get(FAILED, 0) + 1
         return None
     return data
 

@@ -12,7 +12,7 @@ What the store may hold (``<store>/<family>/v<V>/``):
 - in the current version's folder, layouts only of record types the current
   code has, and serialized forms only of its roots.
 
-Dotfiles (``.cachecompat.lock``, temporary files of atomic writes) are ignored.
+Dotfiles (such as the temporary files of atomic writes) are ignored.
 """
 
 from __future__ import annotations

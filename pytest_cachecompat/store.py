@@ -23,7 +23,6 @@ CHANGES_NAME = "CHANGES.md"
 MANIFEST_NAME = "MANIFEST.json"
 REGRESSIONS_NAME = "REGRESSIONS.json"  # fuzz regression archives (--cache-compat-fuzz-save)
 ARCHIVES_DIR = "archives"
-LOCK_NAME = ".cachecompat.lock"
 
 
 def stem(qualified_name: str) -> str:
@@ -96,15 +95,16 @@ def locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on a family folder while writing into it.
 
     Two runs that record or freeze at once (two terminals, xdist workers)
-    queue up instead of interleaving their writes.
+    queue up instead of interleaving their writes. The lock is taken on the
+    folder itself, so no lock file is left in the user's store.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK_NAME, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def recorded_versions(

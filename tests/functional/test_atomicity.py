@@ -78,7 +78,9 @@ def slow(project: Project) -> Project:
     return recorded
 
 
-def start(project: Project, *args: str, delay: float = 0.05, tag: str = "run") -> subprocess.Popen[bytes]:
+def start(
+    project: Project, *args: str, delay: float = 0.05, tag: str = "run"
+) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
         SLOW_DUMPS=str(delay),
@@ -137,7 +139,9 @@ def test_sigkill_during_freeze_leaves_the_store_as_before(slow: Project) -> None
 
 def test_sigkill_during_snapshot_update_leaves_no_half_written_file(slow: Project) -> None:
     slow.edit(
-        "mypkg/models.py", "class Hashes:\n    sha256", "class Hashes:\n    md5: str | None\n    sha256"
+        "mypkg/models.py",
+        "class Hashes:\n    sha256",
+        "class Hashes:\n    md5: str | None\n    sha256",
     )
     slow.edit("mypkg/testing.py", 'Hashes(f"{i:064x}")', 'Hashes(None, f"{i:064x}")')
     slow.set_version(1)

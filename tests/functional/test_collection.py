@@ -1,4 +1,4 @@
-"""The generated checks are ordinary pytest items: ``--co``, ``-k``, ``-m``, node ids, JUnit XML, xdist."""
+"""Generated checks are ordinary items: ``--co``, ``-k``, ``-m``, node ids, JUnit XML, xdist."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def _not_inside_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(name, raising=False)
+
 
 FILE = "tests/cachecompat/simple::layout[mypkg.models:File]"
 HASHES = "tests/cachecompat/simple::layout[mypkg.models:Hashes]"

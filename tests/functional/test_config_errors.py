@@ -56,7 +56,7 @@ def dumps_that_raises(file):
 
 
 def declare(project: Project, **keys: str | None) -> None:
-    """Write pyproject.toml with the family ``simple`` declared with these keys changed (None drops one)."""
+    """Write pyproject.toml declaring family ``simple`` with these keys changed (None drops one)."""
     body = {**FAMILY, **keys}
     lines = [f"{key} = {value}" for key, value in body.items() if value is not None]
     project.write(
@@ -83,7 +83,7 @@ def broken(recorded: Project) -> Project:
     return recorded
 
 
-# --- usage errors at start-up ----------------------------------------------------------------
+# --- usage errors at start-up --------------------------------------------------------------------
 
 USAGE_CASES = [
     pytest.param(

@@ -173,6 +173,24 @@ def test_older_release_fails_the_layout_gate_against_newer_store(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("version", "later"), [("v0", ["v1", "v2"]), ("v1", ["v2"])])
+def test_old_release_code_is_what_recorded_its_version(
+    example: Path, tmp_path: Path, version: str, later: list[str]
+) -> None:
+    # The store as it was right after that release: its code must still pass
+    # every check, so fixtures/pkgindex-vN is the code that wrote vN.
+    for folder in later:
+        shutil.rmtree(example / STORE / "simple" / folder)
+    before = store_state(example / STORE)
+    result = run_pytest(example, "--cache-compat", code=release(tmp_path, version))
+    assert result.returncode == 0, output(result)
+    summary = summary_lines(result)
+    assert "layouts: 4 passed" in summary
+    assert f"archives {version} (current): 2 loaded" in summary
+    assert store_state(example / STORE) == before
+
+
+@pytest.mark.slow
 def test_the_committed_store_is_what_the_code_records(example: Path) -> None:
     store = example / STORE
     before = store_state(store)

@@ -46,7 +46,9 @@ def loads(data):
 """
 
 # The same reader, with every surprise turned into a cache miss.
-WRAPPED_LOADS = CARELESS_LOADS.replace("def loads(data):", "def _careless_loads(data):") + """
+WRAPPED_LOADS = (
+    CARELESS_LOADS.replace("def loads(data):", "def _careless_loads(data):")
+    + """
 
 def loads(data):
     try:
@@ -56,6 +58,7 @@ def loads(data):
     except Exception as exc:
         raise CacheMiss(f"bad entry: {exc!r}") from exc
 """
+)
 
 
 def replace_loads(project: Project, body: str) -> None:
@@ -162,7 +165,10 @@ def test_the_wrapped_loader_passes_and_undetected_changes_are_counted(frozen: Pr
     replace_loads(frozen, WRAPPED_LOADS)
 
     result = frozen.run(
-        "--cache-compat", "-m", "cachecompat_golden", "--cache-compat-fuzz=200",
+        "--cache-compat",
+        "-m",
+        "cachecompat_golden",
+        "--cache-compat-fuzz=200",
         "--cache-compat-report=report.json",
     )
 
@@ -202,7 +208,10 @@ def test_fuzz_save_keeps_crashing_inputs_as_regression_archives(frozen: Project)
     replace_loads(frozen, CARELESS_LOADS)
 
     saved = frozen.run(
-        "--cache-compat", "-m", "cachecompat_golden", "--cache-compat-fuzz=40",
+        "--cache-compat",
+        "-m",
+        "cachecompat_golden",
+        "--cache-compat-fuzz=40",
         "--cache-compat-fuzz-save",
     )
 
@@ -229,7 +238,10 @@ def test_fuzz_save_keeps_crashing_inputs_as_regression_archives(frozen: Project)
     # Saving again adds nothing: each input is kept once.
     state = frozen.store_state()
     again = frozen.run(
-        "--cache-compat", "-m", "cachecompat_golden", "--cache-compat-fuzz=40",
+        "--cache-compat",
+        "-m",
+        "cachecompat_golden",
+        "--cache-compat-fuzz=40",
         "--cache-compat-fuzz-save",
     )
     assert again.ret == 1
@@ -252,7 +264,10 @@ def test_fuzz_save_keeps_crashing_inputs_as_regression_archives(frozen: Project)
 def test_an_edited_regression_file_fails_naming_it(frozen: Project) -> None:
     replace_loads(frozen, CARELESS_LOADS)
     frozen.run(
-        "--cache-compat", "-m", "cachecompat_golden", "--cache-compat-fuzz=10",
+        "--cache-compat",
+        "-m",
+        "cachecompat_golden",
+        "--cache-compat-fuzz=10",
         "--cache-compat-fuzz-save",
     )
     path = frozen.root / V0 / "REGRESSIONS.json"
@@ -268,7 +283,11 @@ def test_an_edited_regression_file_fails_naming_it(frozen: Project) -> None:
 
 def test_fuzz_of_an_older_version_accepts_rejection_of_every_variant(frozen: Project) -> None:
     """After a bump the v0 archives are rejected by the header; so are all their variants."""
-    frozen.edit("mypkg/models.py", "class Hashes:\n    sha256", "class Hashes:\n    md5: str | None\n    sha256")
+    frozen.edit(
+        "mypkg/models.py",
+        "class Hashes:\n    sha256",
+        "class Hashes:\n    md5: str | None\n    sha256",
+    )
     frozen.set_version(1)
     record = frozen.run("--cache-compat", "--snapshot-update", "-m", "cachecompat_layout")
     assert record.ret == 0, record.stdout.str()
@@ -318,8 +337,15 @@ def test_200_variants_of_a_few_archives_take_well_under_a_second() -> None:
     for data, value in zip(archives, values, strict=True):
         expectation = Expectation(canonical(value), exact=True, pinned=None, miss=None, timeout=10)
         fuzz_archive(
-            loader, family, Path("v0"), SimpleNamespace(file="a.bin", record="r"),  # type: ignore[arg-type]
-            data, expectation, 200, outcome, run,
+            loader,
+            family,
+            Path("v0"),
+            SimpleNamespace(file="a.bin", record="r"),  # type: ignore[arg-type]
+            data,
+            expectation,
+            200,
+            outcome,
+            run,
         )
     elapsed = time.perf_counter() - started
     loader.close()

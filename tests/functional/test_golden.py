@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -151,7 +152,7 @@ def test_freeze_writes_v0_archives_and_a_readable_manifest(recorded: Project) ->
     assert document["family"] == "simple"
     assert document["version"] == "0"
     assert document["version_ref"] == "mypkg.cache:SIMPLE_CACHE_VERSION"
-    assert "written_by" in document
+    assert set(document["written_by"]) >= {"version"}
     files = [entry["file"] for entry in document["archives"]]
     assert files == [ARCHIVE_0, ARCHIVE_1]
     for entry in document["archives"]:
@@ -186,6 +187,15 @@ def test_manifest_names_the_distribution_version_that_wrote_it(recorded: Project
     assert manifest(recorded)["written_by"] == {"distribution": "mypkg", "version": "2.5.0"}
 
 
+def test_manifest_falls_back_to_the_package_version(recorded: Project) -> None:
+    recorded.write("mypkg/__init__.py", '__version__ = "0.7.1"\n')
+
+    result = recorded.run("--cache-compat", "--cache-compat-freeze")
+
+    assert result.ret == 0, output(result)
+    assert manifest(recorded)["written_by"] == {"module": "mypkg", "version": "0.7.1"}
+
+
 def test_second_freeze_changes_nothing_and_says_so(frozen: Project) -> None:
     before = frozen.store_state()
     mtimes = {p: p.stat().st_mtime_ns for p in (frozen.root / V0).rglob("*") if p.is_file()}
@@ -209,6 +219,7 @@ def test_freeze_never_rewrites_a_listed_archive_even_when_dumps_changed(frozen: 
     assert frozen.store_state() == before
 
 
+@pytest.mark.slow
 def test_freeze_under_xdist_is_done_once_by_the_controller(recorded: Project) -> None:
     result = recorded.run("-n", "2", "--cache-compat", "--cache-compat-freeze")
 
@@ -391,9 +402,23 @@ def test_an_archive_copied_into_another_version_folder_fails(frozen: Project) ->
     assert "says family 'simple' version 7 but lies in" in output(result)
 
 
-def test_an_unparsable_manifest_fails_naming_it(frozen: Project) -> None:
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda text: text[:-20], "not valid JSON"),
+        (lambda text: text.replace('"archives"', '"archive"'), "malformed manifest (KeyError"),
+        (
+            lambda text: text.replace('"size": ', '"size": "many", "old_size": '),
+            "malformed manifest (ValueError",
+        ),
+    ],
+    ids=["truncated", "missing-key", "bad-value"],
+)
+def test_an_unparsable_manifest_fails_naming_it(
+    frozen: Project, damage: Callable[[str], str], message: str
+) -> None:
     path = frozen.root / V0 / "MANIFEST.json"
-    path.write_text(path.read_text()[:-20])
+    path.write_text(damage(path.read_text()))
     broken = frozen.store_state()
 
     result = frozen.run("--cache-compat", "-m", "cachecompat_golden")
@@ -401,11 +426,11 @@ def test_an_unparsable_manifest_fails_naming_it(frozen: Project) -> None:
 
     assert result.ret == 1
     out = output(result)
-    assert f"{path}: not valid JSON" in out
+    assert f"{path}: {message}" in out
     assert "Traceback" not in out
     assert_line(result, f"FAILED {GOLDEN_V0}")
     assert again.ret == 1
-    assert f"freeze of simple v0 failed: {path}: not valid JSON" in output(again)
+    assert f"freeze of simple v0 failed: {path}: {message}" in output(again)
     assert frozen.store_state() == broken
 
 
@@ -598,6 +623,7 @@ def test_current_archive_returning_the_miss_value_fails(frozen: Project) -> None
 # --- xdist --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("loads", "config", "outcome", "expected"),
     [

@@ -1,4 +1,4 @@
-"""``isolate = true`` (SPEC §9, issue 6): a loader that kills its process fails its item, not the run.
+"""``isolate = true`` (SPEC §9, issue 6): a dying loader fails its item, not the run.
 
 The project's correct ``loads`` is kept as ``_good_loads``; each test wraps it
 with a loader that misbehaves on one archive (the one without
@@ -23,7 +23,7 @@ GOLDEN_V0 = "tests/cachecompat/simple::golden[v0]"
 
 
 def wrap_loads(project: Project, misbehave: str) -> None:
-    """Keep the correct loader as _good_loads; loads misbehaves on the archive without requires_python."""
+    """Keep the right loader as _good_loads; loads misbehaves without requires_python."""
     project.edit("mypkg/cache.py", "def loads(data):", "def _good_loads(data):")
     body = "\n".join("        " + line for line in misbehave.splitlines())
     text = project.read("mypkg/cache.py") + (
@@ -143,8 +143,7 @@ def test_archives_are_loaded_only_by_a_run_that_asks_for_them(frozen: Project) -
     frozen.edit("mypkg/cache.py", "def loads(data):", "def _good_loads(data):")
     frozen.write(
         "mypkg/cache.py",
-        frozen.read("mypkg/cache.py")
-        + "\n\ndef loads(data):\n    import os\n"
+        frozen.read("mypkg/cache.py") + "\n\ndef loads(data):\n    import os\n"
         f"    with open({str(marker)!r}, 'a') as f:\n        f.write(f'{{os.getpid()}}\\n')\n"
         "    return _good_loads(data)\n",
     )

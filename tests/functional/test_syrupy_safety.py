@@ -20,6 +20,7 @@ def _not_inside_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(name, raising=False)
 
+
 SNAPSHOT_TEST = """\
 def test_snap(snapshot):
     assert snapshot == {"answer": 42}
@@ -54,7 +55,7 @@ def with_snapshots(recorded: Project) -> Project:
     return recorded
 
 
-# --- without --cache-compat the plugin does nothing -----------------------------------------
+# --- without --cache-compat the plugin does nothing ----------------------------------------------
 
 
 def test_plain_run_imports_nothing_of_the_project_or_the_plugin(project: Project) -> None:
@@ -62,8 +63,10 @@ def test_plain_run_imports_nothing_of_the_project_or_the_plugin(project: Project
     result = project.run_subprocess()
     assert result.ret == 0, result.stdout.str()
     imported = (project.root / "imported.json").read_text()
-    assert imported == '["pytest_cachecompat", "pytest_cachecompat.hookspecs", ' \
-        '"pytest_cachecompat.plugin"]', imported
+    assert (
+        imported == '["pytest_cachecompat", "pytest_cachecompat.hookspecs", '
+        '"pytest_cachecompat.plugin"]'
+    ), imported
 
 
 def test_plain_run_passes_when_the_cache_module_cannot_be_imported(recorded: Project) -> None:
@@ -106,7 +109,7 @@ def test_plain_run_ignores_a_broken_cachecompat_table(
     assert enabled.ret == pytest.ExitCode.USAGE_ERROR, enabled.stdout.str()
 
 
-# --- syrupy's own options never touch the store ----------------------------------------------
+# --- syrupy's own options never touch the store --------------------------------------------------
 
 
 @pytest.mark.parametrize(

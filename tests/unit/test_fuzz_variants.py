@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -166,15 +165,3 @@ def test_variant_is_frozen_and_hashable() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         v.seed = 6  # type: ignore[misc]
     assert len({v, variant(ARCHIVE, 5)}) == 1
-
-
-def test_twenty_thousand_variants_are_fast() -> None:
-    archive = (ARCHIVE * 5)[:200]
-    best = float("inf")
-    for _ in range(3):  # best of three: a busy machine should not fail this
-        started = time.perf_counter()
-        for _variant in variants(archive, 20_000):
-            pass
-        best = min(best, time.perf_counter() - started)
-    print(f"20,000 variants of 200 bytes: {best:.3f} s")
-    assert best < 0.5
