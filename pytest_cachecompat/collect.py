@@ -200,7 +200,15 @@ class GoldenItem(CacheCompatItem):
     def runtest(self) -> None:
         from .golden import check_version
 
-        outcome = check_version(self.family, self.version, self.run)
+        from .forms import CheckError
+        from .history import StoreError
+
+        try:
+            outcome = check_version(self.family, self.version, self.run)
+        except (CheckError, StoreError):
+            # An unreadable manifest still counts in the summary as a failed version.
+            self.report_result(check="golden", archive_version=str(self.version), error=True)
+            raise
         self.report_result(check="golden", archive_version=str(self.version), **outcome.summary())
         if outcome.failures:
             raise CheckFailure("\n\n".join(outcome.failures))

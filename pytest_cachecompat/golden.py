@@ -203,7 +203,7 @@ def check_version(
             expectation = Expectation(
                 expected=entry.expected,
                 exact=kind == "current" and entry.expect is None,
-                pinned=entry.expect or family.expect.get(str(version)),
+                pinned=entry.expect or _pin(family, version, kind),
                 miss=family.miss,
                 timeout=family.timeout,
             )
@@ -224,6 +224,11 @@ def check_version(
                     loader, family, folder, entry, data, expectation, fuzz_count, outcome, run
                 )
     return outcome
+
+
+def _pin(family: ResolvedFamily, version: versions.VersionValue, kind: str) -> str | None:
+    """``expect`` pins older (or newer) versions; the current version must always load."""
+    return None if kind == "current" else family.expect.get(str(version))
 
 
 def _call(loader: Loader, family: ResolvedFamily, data: bytes) -> CallOutcome:

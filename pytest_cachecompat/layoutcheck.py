@@ -61,8 +61,7 @@ def check_record(
     run: CacheCompatRun,
 ) -> Verdict:
     verdict = Verdict()
-    recorded = store.recorded_versions(family.folder, family.version)
-    higher = [v for v in recorded if versions.is_lower(family.version, v)]
+    higher = run.higher_versions(family)
     if higher:
         verdict.fail("lowered", messages.version_lowered(family, higher[-1]))
         return verdict

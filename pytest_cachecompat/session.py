@@ -42,6 +42,7 @@ class CacheCompatRun:
     _samples: dict[str, list[object]] = attrs.field(factory=dict)
     _recorded: dict[tuple[str, str], dict[str, dict[str, Any]]] = attrs.field(factory=dict)
     _current: dict[str, dict[str, dict[str, Any]]] = attrs.field(factory=dict)
+    _higher: dict[str, list[versions.VersionValue]] = attrs.field(factory=dict)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> CacheCompatRun:
@@ -63,6 +64,20 @@ class CacheCompatRun:
         if family.name not in self._frozen:
             self._frozen[family.name] = is_frozen(family)
         return self._frozen[family.name]
+
+    def higher_versions(self, family: ResolvedFamily) -> list[versions.VersionValue]:
+        """Recorded versions above the current one, listed once per process.
+
+        A run records only the current version, so the answer cannot change
+        while it runs; listing the store once instead of once per layout item
+        saves a directory scan of every version folder per record type.
+        """
+        if family.name not in self._higher:
+            recorded = store.recorded_versions(family.folder, family.version)
+            self._higher[family.name] = [
+                v for v in recorded if versions.is_lower(family.version, v)
+            ]
+        return self._higher[family.name]
 
     def family(self, name: str) -> ResolvedFamily:
         return next(f for f in self.families if f.name == name)
