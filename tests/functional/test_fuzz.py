@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -320,7 +319,8 @@ def careful_loads(data: bytes) -> object:
     return {"name": payload[0], "size": payload[1], "tags": payload[2]}
 
 
-def test_200_variants_of_a_few_archives_take_well_under_a_second() -> None:
+def test_fuzz_archive_judges_every_variant_of_every_archive() -> None:
+    # Its speed is measured by benchmarks/ (SPEC §11), not asserted here.
     import msgpack
 
     values = [
@@ -333,7 +333,6 @@ def test_200_variants_of_a_few_archives_take_well_under_a_second() -> None:
     family: Any = SimpleNamespace(name="speed", loads_ref=f"{__name__}:careful_loads")
     outcome = VersionOutcome()
     loader = InProcessLoader(careful_loads, rejects=(CacheMiss,), summarize=canonical, timeout=10)
-    started = time.perf_counter()
     for data, value in zip(archives, values, strict=True):
         expectation = Expectation(canonical(value), exact=True, pinned=None, miss=None, timeout=10)
         fuzz_archive(
@@ -347,9 +346,7 @@ def test_200_variants_of_a_few_archives_take_well_under_a_second() -> None:
             outcome,
             run,
         )
-    elapsed = time.perf_counter() - started
     loader.close()
 
     assert not outcome.failures, outcome.failures
     assert sum(outcome.fuzz.values()) == 800
-    assert elapsed < 0.5, f"800 fuzzed loads took {elapsed:.3f} s"
