@@ -68,7 +68,9 @@ def main(root: Path) -> int:
                     problems += current
                     continue
                 form = canonical(value)
-                if not (form == entry["expected"] if current else shared_equal(entry["expected"], form)):
+                if not (
+                    form == entry["expected"] if current else shared_equal(entry["expected"], form)
+                ):
                     problems += 1
     print(f"floor: {calls} dumps/loads calls, {problems} problems")
     return 1 if problems else 0

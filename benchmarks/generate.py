@@ -189,9 +189,7 @@ def _codec(params: Params, family: int, version: int) -> list[str]:
             "    n = len(a)",
             "    c = a[1]",
             f"    return B{g}(a[0], None if c is None else C{g}(c[0], c[1], c[2]), a[2]"
-            + "".join(
-                f', a[{3 + i}] if n > {3 + i} else ""' for i in range(len(b_extra))
-            )
+            + "".join(f', a[{3 + i}] if n > {3 + i} else ""' for i in range(len(b_extra)))
             + ")",
             "",
             "",
@@ -445,7 +443,9 @@ def _run(cmd: list[str], cwd: Path, what: str) -> None:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr)[-6000:]
-        raise SystemExit(f"generate: {what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
+        raise SystemExit(
+            f"generate: {what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}"
+        )
 
 
 def write_version(root: Path, params: Params, version: int) -> None:
@@ -473,22 +473,37 @@ def build(params: Params, target: Path, *, log: bool = True) -> Path:
             pytest_command(
                 # Layout items only: the golden items of older versions are
                 # checked once, by verify(), not once per version.
-                "-q", "-p", "no:cacheprovider", "-m", "cachecompat_layout",
-                "--cache-compat", "--snapshot-update", "--cache-compat-freeze",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "cachecompat_layout",
+                "--cache-compat",
+                "--snapshot-update",
+                "--cache-compat-freeze",
             ),
             work,
             f"recording and freezing version {version}",
         )
         if log:
-            print(f"  version {version}: recorded and frozen "
-                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+            print(
+                f"  version {version}: recorded and frozen ({time.perf_counter() - started:.0f} s)",
+                file=sys.stderr,
+            )
     (work / "conftest.py").unlink()
     (work / "baseline_tests" / "test_baseline.py").write_text(
         baseline_tests(params), encoding="utf-8"
     )
     _run(
-        pytest_command("-q", "-p", "no:cacheprovider", "-p", "no:cachecompat",
-                       "baseline_tests", "--snapshot-update"),
+        pytest_command(
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:cachecompat",
+            "baseline_tests",
+            "--snapshot-update",
+        ),
         work,
         "recording the syrupy baseline",
     )
@@ -502,12 +517,21 @@ def build(params: Params, target: Path, *, log: bool = True) -> Path:
 
 def verify(root: Path) -> None:
     """The generated project passes the plugin's own checks and the baseline."""
-    _run(pytest_command("-q", "-p", "no:cacheprovider", "--cache-compat"), root,
-         "checking the generated project with pytest --cache-compat")
-    _run(pytest_command("-q", "-p", "no:cacheprovider", "-p", "no:cachecompat",
-                        "baseline_tests"), root, "checking the syrupy baseline")
-    _run([sys.executable, str(Path(__file__).with_name("floor.py")), str(root)], root,
-         "checking the floor script")
+    _run(
+        pytest_command("-q", "-p", "no:cacheprovider", "--cache-compat"),
+        root,
+        "checking the generated project with pytest --cache-compat",
+    )
+    _run(
+        pytest_command("-q", "-p", "no:cacheprovider", "-p", "no:cachecompat", "baseline_tests"),
+        root,
+        "checking the syrupy baseline",
+    )
+    _run(
+        [sys.executable, str(Path(__file__).with_name("floor.py")), str(root)],
+        root,
+        "checking the floor script",
+    )
 
 
 def ensure(params: Params, *, force: bool = False) -> Path:
@@ -530,14 +554,15 @@ def parse_params(args: argparse.Namespace) -> Params:
 
 
 def add_param_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--small", action="store_true",
-                        help=f"a quick preset: {asdict(SMALL)}")
+    parser.add_argument("--small", action="store_true", help=f"a quick preset: {asdict(SMALL)}")
     parser.add_argument("--records", type=int, help=f"record types (default {FULL.records})")
     parser.add_argument("--families", type=int, help=f"families (default {FULL.families})")
-    parser.add_argument("--versions", type=int,
-                        help=f"recorded versions per family (default {FULL.versions})")
-    parser.add_argument("--archives", type=int,
-                        help=f"golden archives in total (default {FULL.archives})")
+    parser.add_argument(
+        "--versions", type=int, help=f"recorded versions per family (default {FULL.versions})"
+    )
+    parser.add_argument(
+        "--archives", type=int, help=f"golden archives in total (default {FULL.archives})"
+    )
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import generate  # noqa: E402
+import generate
 
 HERE = Path(__file__).parent
 FLOOR = HERE / "floor.py"
@@ -181,9 +181,17 @@ def import_cost_us() -> int:
     times = []
     for _ in range(5):
         proc = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c",
-             "import pytest; import pytest_cachecompat.plugin"],
-            env=bench_env(), capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-c",
+                "import pytest; import pytest_cachecompat.plugin",
+            ],
+            env=bench_env(),
+            capture_output=True,
+            text=True,
+            check=True,
         )
         total = 0
         for line in proc.stderr.splitlines():
@@ -207,18 +215,32 @@ def bench_gate(project: Path, runs: int) -> tuple[list[Row], list[Row]]:
         Row("(b) pytest --cache-compat -m cachecompat", plugin.show(), "", None),
         Row("(b) floor (plain script, same calls)", floor.show(), "", None),
         Row("(b) hand-written syrupy tests", syrupy.show(), "", None),
-        Row("(b) plugin / floor",
-            f"{to_floor:.2f}x CPU ({plugin.wall / floor.wall:.2f}x wall)", "<= 1.5x",
-            to_floor <= 1.5),
-        Row("(b) plugin / syrupy tests",
-            f"{to_syrupy:.2f}x CPU ({plugin.wall / syrupy.wall:.2f}x wall)", "< 1x",
-            to_syrupy < 1.0),
+        Row(
+            "(b) plugin / floor",
+            f"{to_floor:.2f}x CPU ({plugin.wall / floor.wall:.2f}x wall)",
+            "<= 1.5x",
+            to_floor <= 1.5,
+        ),
+        Row(
+            "(b) plugin / syrupy tests",
+            f"{to_syrupy:.2f}x CPU ({plugin.wall / syrupy.wall:.2f}x wall)",
+            "< 1x",
+            to_syrupy < 1.0,
+        ),
     ]
     memory = [
-        Row("(c) peak memory of (b), plugin", f"{plugin.rss_mb:.0f} MB", "< 200 MB",
-            plugin.rss_mb < 200),
-        Row("(c) peak memory, floor / syrupy tests",
-            f"{floor.rss_mb:.0f} MB / {syrupy.rss_mb:.0f} MB", "", None),
+        Row(
+            "(c) peak memory of (b), plugin",
+            f"{plugin.rss_mb:.0f} MB",
+            "< 200 MB",
+            plugin.rss_mb < 200,
+        ),
+        Row(
+            "(c) peak memory, floor / syrupy tests",
+            f"{floor.rss_mb:.0f} MB / {syrupy.rss_mb:.0f} MB",
+            "",
+            None,
+        ),
     ]
     return rows, memory
 
@@ -238,11 +260,18 @@ def bench_fuzz(project: Path, runs: int, params: generate.Params) -> list[Row]:
     summary = out.strip().splitlines()[-1] if out.strip() else ""
     return [
         Row("(d) golden items of the current versions", f"{plain.show()} ({summary})", "", None),
-        Row(f"(d) the same with --cache-compat-fuzz={FUZZ_PER_ARCHIVE}",
-            f"{fuzzed.show()}: {calls:,} more loader calls", "", None),
-        Row("(d) fuzz loader calls per second, one core",
-            f"{calls / extra_cpu:,.0f}/s CPU ({calls / extra_wall:,.0f}/s wall)", ">= 20,000/s",
-            calls / extra_cpu >= 20_000),
+        Row(
+            f"(d) the same with --cache-compat-fuzz={FUZZ_PER_ARCHIVE}",
+            f"{fuzzed.show()}: {calls:,} more loader calls",
+            "",
+            None,
+        ),
+        Row(
+            "(d) fuzz loader calls per second, one core",
+            f"{calls / extra_cpu:,.0f}/s CPU ({calls / extra_wall:,.0f}/s wall)",
+            ">= 20,000/s",
+            calls / extra_cpu >= 20_000,
+        ),
     ]
 
 

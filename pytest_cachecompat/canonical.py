@@ -458,7 +458,8 @@ def _render_enum(value: Any, budget: int) -> str:
     name = str(value["$enum"]).rpartition(":")[2]
     if value["name"] is None:
         return f"{name}({_render(value['value'], budget)})"
-    return f"{name}.{value['name']}"
+    # The value is shown too: a member whose value changed must not read as unchanged.
+    return f"{name}.{value['name']}={_render(value['value'], budget)}"
 
 
 def _render_tuple(value: Any, budget: int) -> str:

@@ -198,9 +198,8 @@ class GoldenItem(CacheCompatItem):
         self.add_marker(GOLDEN_MARK)
 
     def runtest(self) -> None:
-        from .golden import check_version
-
         from .forms import CheckError
+        from .golden import check_version
         from .history import StoreError
 
         try:

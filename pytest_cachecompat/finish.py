@@ -10,13 +10,14 @@ import os
 from pathlib import Path
 
 from . import store, versions
+from .config import ResolvedFamily
 from .history import StoreError, changes_document, recorded_layouts
 from .session import CacheCompatRun
 
 
 def finish_run(run: CacheCompatRun, notes: list[str]) -> bool:
     """Do the end-of-run work; True when a run-wide check failed."""
-    for family in run.families:
+    for family in _recording_families(run):
         try:
             note = write_changes_file(run, family.name)
         except StoreError as exc:
@@ -34,6 +35,14 @@ def finish_run(run: CacheCompatRun, notes: list[str]) -> bool:
         run.problems.extend(check_release(run))
     _write_reports(run, notes)
     return bool(run.problems)
+
+
+def _recording_families(run: CacheCompatRun) -> list[ResolvedFamily]:
+    """Families whose changelog may be written: only a run that records writes files."""
+    config = run.config
+    if not config.getoption("update_snapshots", False) or config.getoption("collectonly", False):
+        return []
+    return run.families
 
 
 def write_changes_file(run: CacheCompatRun, family_name: str) -> str | None:

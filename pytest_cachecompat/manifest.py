@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,31 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# The archive files listed by each manifest this process parsed, with the
+# file's stat signature at the time: the end-of-run stale check asks again for
+# every manifest the golden items just read (tens of MB of JSON on a big store).
+_LISTED: dict[str, tuple[tuple[int, int, int], frozenset[str]]] = {}
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def listed_files(path: Path) -> frozenset[str]:
+    """``{entry.file for entry in read_manifest(path).archives}``, parsed once per process."""
+    signature = _signature(path)
+    cached = _LISTED.get(str(path))
+    if cached is not None and signature is not None and cached[0] == signature:
+        return cached[1]
+    return frozenset(entry.file for entry in read_manifest(path).archives)
+
+
 def read_manifest(path: Path) -> Manifest:
+    signature = _signature(path)
     document = read_json(path)
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise StoreError(f"{path}: not a pytest-cachecompat manifest (no kind = {KIND!r})")
@@ -71,7 +96,7 @@ def read_manifest(path: Path) -> Manifest:
         )
     try:
         archives = tuple(_entry(item) for item in document["archives"])
-        return Manifest(
+        manifest = Manifest(
             family=str(document["family"]),
             version=str(document["version"]),
             version_ref=str(document.get("version_ref", "")),
@@ -80,6 +105,9 @@ def read_manifest(path: Path) -> Manifest:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise StoreError(f"{path}: malformed manifest ({type(exc).__name__}: {exc})") from None
+    if signature is not None:
+        _LISTED[str(path)] = (signature, frozenset(entry.file for entry in archives))
+    return manifest
 
 
 def _entry(item: Any) -> ArchiveEntry:

@@ -47,7 +47,7 @@ def serialized_changed(family: ResolvedFamily, record: str, differences: Sequenc
     return (
         f"serialized form of {record} changed but {constant(family)} is still {family.version!r} "
         f"(family {family.name!r}): {family.dumps_ref} now writes different bytes for the same "
-        f"sample, even where the class layout did not change.\n"
+        f"samples.\n"
         f"Decoded difference (recorded -> now):\n{bullet(differences)}\n"
         f"{bump_fix(family)}"
     )

@@ -95,9 +95,7 @@ def _fuzz_count(text: str) -> int:
     except ValueError:
         count = -1
     if count < 0:
-        raise argparse.ArgumentTypeError(
-            f"must be a number of variants (0 or more), not {text!r}"
-        )
+        raise argparse.ArgumentTypeError(f"must be a number of variants (0 or more), not {text!r}")
     return count
 
 
@@ -203,7 +201,9 @@ class CacheCompatPlugin:
 
         for name, value in report.user_properties:
             if name == RESULT_PROPERTY and isinstance(value, dict):
-                self.run.results.append({**value, "nodeid": report.nodeid, "outcome": report.outcome})
+                self.run.results.append(
+                    {**value, "nodeid": report.nodeid, "outcome": report.outcome}
+                )
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -26,7 +26,7 @@ import attrs
 
 from . import store, versions
 from .history import StoreError
-from .manifest import read_manifest
+from .manifest import listed_files
 
 if TYPE_CHECKING:
     from .session import CacheCompatRun
@@ -192,7 +192,7 @@ def _listed_archives(folder: Path) -> frozenset[str] | None:
     if not path.is_file():
         return None
     try:
-        listed = frozenset(entry.file for entry in read_manifest(path).archives)
+        listed = listed_files(path)
     except StoreError:
         return None
     from .fuzzcheck import read_regressions

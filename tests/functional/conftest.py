@@ -135,7 +135,9 @@ class Project:
     def set_version(self, version: object) -> None:
         text = self.read("mypkg/cache.py")
         lines = [
-            f"SIMPLE_CACHE_VERSION = {version!r}" if line.startswith("SIMPLE_CACHE_VERSION =") else line
+            f"SIMPLE_CACHE_VERSION = {version!r}"
+            if line.startswith("SIMPLE_CACHE_VERSION =")
+            else line
             for line in text.splitlines()
         ]
         self.write("mypkg/cache.py", "\n".join(lines) + "\n")
@@ -182,6 +184,11 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Proje
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    # Inner runs must not inherit the outer xdist worker's identity: syrupy
+    # reads it from the environment and, believing itself a worker, skips its
+    # report and its unused-snapshot cleanup (which the safety tests exercise).
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     return Project(pytester)
 
 

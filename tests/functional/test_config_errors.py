@@ -13,13 +13,6 @@ if TYPE_CHECKING:
     from conftest import Project
 
 
-@pytest.fixture(autouse=True)
-def _not_inside_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inner runs must not inherit the outer xdist worker's identity (syrupy reads it)."""
-    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
-        monkeypatch.delenv(name, raising=False)
-
-
 FAMILY = {
     "version": '"mypkg.cache:SIMPLE_CACHE_VERSION"',
     "records": '["mypkg.models:File"]',

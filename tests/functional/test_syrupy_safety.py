@@ -10,17 +10,6 @@ if TYPE_CHECKING:
     from conftest import Project
 
 
-@pytest.fixture(autouse=True)
-def _not_inside_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inner runs must not inherit the outer xdist worker's identity.
-
-    syrupy reads it from the environment and, believing itself a worker,
-    skips its report and its unused-snapshot cleanup.
-    """
-    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
-        monkeypatch.delenv(name, raising=False)
-
-
 SNAPSHOT_TEST = """\
 def test_snap(snapshot):
     assert snapshot == {"answer": 42}

@@ -349,7 +349,7 @@ class Shade(enum.Enum):
 def test_enums_compare_name_and_value_not_class() -> None:
     assert compare_shared(canonical(Color.RED), canonical(Shade.RED)) == []
     assert [m.describe() for m in compare_shared(canonical(Color.RED), canonical(Shade.BLUE))] == [
-        "<value>: expected Color.RED, got Shade.BLUE"
+        "<value>: expected Color.RED='red', got Shade.BLUE='blue'"
     ]
 
 
@@ -411,7 +411,7 @@ def test_render_is_python_like() -> None:
         [Hashes("a"), Color.RED, (1,), set(), {"k": b"\x00"}, float("inf"), Decimal("2.5")]
     )
     assert render(value) == (
-        "[Hashes(sha256='a', md5=None), Color.RED, (1,), set(), {'k': b'\\x00'}, inf,"
+        "[Hashes(sha256='a', md5=None), Color.RED='red', (1,), set(), {'k': b'\\x00'}, inf,"
         " Decimal('2.5')]"
     )
 
