@@ -227,6 +227,8 @@ def _controller_start(run: CacheCompatRun) -> list[str]:
     """Work done once per run before collection: freezing archives."""
     if not run.config.getoption("cachecompat_freeze", False):
         return []
+    if run.config.getoption("collectonly", False):
+        return ["--cache-compat-freeze skipped: --collect-only writes nothing"]
     from .golden import freeze_all
 
     return freeze_all(run)
