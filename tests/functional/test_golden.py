@@ -208,6 +208,14 @@ def test_second_freeze_changes_nothing_and_says_so(frozen: Project) -> None:
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
 
 
+def test_collect_only_never_freezes(recorded: Project) -> None:
+    before = recorded.store_state()
+    result = recorded.run("--cache-compat", "--cache-compat-freeze", "--co")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*--cache-compat-freeze skipped: --collect-only writes nothing*"])
+    assert recorded.store_state() == before
+
+
 def test_freeze_never_rewrites_a_listed_archive_even_when_dumps_changed(frozen: Project) -> None:
     """A serializer change at the same version does not sneak into the archives."""
     before = frozen.store_state()
