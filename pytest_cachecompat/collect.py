@@ -39,6 +39,26 @@ def _nodeid(config: pytest.Config, path: Path) -> str:
         return path.as_posix()
 
 
+def uncollected_store(config: pytest.Config, store: Path) -> str | None:
+    """Why no check would be collected: the store lies outside every collected path.
+
+    The store becomes a collector inside its parent folder, so that folder (or
+    the store itself) must be at or below one of the paths pytest collects.
+    """
+    paths = [
+        (config.invocation_params.dir / arg.partition("::")[0]).resolve() for arg in config.args
+    ]
+    for path in paths:
+        if path == store or store.parent == path or path in store.parents or store in path.parents:
+            return None
+    where = ", ".join(_nodeid(config, p) for p in paths) or "(nothing)"
+    return (
+        f"store = {_nodeid(config, store)!r} lies outside the paths pytest collects ({where}), "
+        "so no cache-compat check would run. Put the store in a collected folder (the default "
+        "is tests/cachecompat) or collect its parent folder (testpaths)"
+    )
+
+
 class NodeIdSelection:
     """Generated items named by node id on the command line.
 

@@ -51,7 +51,10 @@ def write_changes_file(run: CacheCompatRun, family_name: str) -> str | None:
     folder = family.version_folder
     target = folder / store.CHANGES_NAME
     current = recorded_layouts(folder)
-    if not current or target.exists():
+    # A version that may still be re-recorded (freeze = "released", no archives)
+    # keeps its changelog in step; any other changelog is written once.
+    may_change = family.freeze == "released" and not (folder / store.MANIFEST_NAME).exists()
+    if not current or (target.exists() and not may_change):
         return None
     missing = sorted(set(run.current_layouts(family)) - set(current))
     if missing:
@@ -69,8 +72,13 @@ def write_changes_file(run: CacheCompatRun, family_name: str) -> str | None:
         old = recorded_layouts(family.folder / versions.folder_name(previous))
         changes = diff_layouts(old, current)
     text = changes_document(family.name, family.version_ref, previous, family.version, changes)
-    if store.write_new(target, text.encode("utf-8")):
-        return f"{family.name} v{family.version}: recorded; changes written to {target}"
+    if not target.exists():
+        if store.write_new(target, text.encode("utf-8")):
+            return f"{family.name} v{family.version}: recorded; changes written to {target}"
+        return None
+    if target.read_text(encoding="utf-8") != text:
+        store.atomic_write(target, text.encode("utf-8"))
+        return f"{family.name} v{family.version}: re-recorded; {target} rewritten to match"
     return None
 
 
@@ -80,8 +88,13 @@ def _write_reports(run: CacheCompatRun, notes: list[str]) -> None:
     report = build_report(run, notes)
     run.report = report
     path = run.config.getoption("cachecompat_report", None)
-    if path:
-        write_json(report, Path(path))
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        write_github_outputs(report, Path(summary_file))
+    try:
+        if path:
+            write_json(report, run.config.invocation_params.dir / path)
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            write_github_outputs(report, Path(summary_file))
+    except OSError as exc:
+        run.problems.append(f"cannot write the report: {exc}")
+        report["problems"].append(run.problems[-1])
+        report["outcome"] = "failed"

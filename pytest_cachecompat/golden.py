@@ -161,7 +161,7 @@ class VersionOutcome:
                 "file": entry.file,
                 "record": entry.record,
                 "outcome": judgement.outcome,
-                "how": judgement.how,
+                "how": judgement.how or judgement.problem.partition("\n")[0],
             }
         )
 

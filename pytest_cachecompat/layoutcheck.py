@@ -102,7 +102,7 @@ def _check_layout(
         ]
         if moved:
             verdict.changes = moved
-            verdict.fail("changed", messages.layout_changed(family, record, moved))
+            verdict.fail("changed", messages.layout_changed(family, record, moved, frozen=frozen))
             return
 
     def explain_change(recorded_text: str) -> str:
@@ -112,7 +112,7 @@ def _check_layout(
             "it was edited by hand; restore it from version control"
         ]
         verdict.changes = changes
-        return messages.layout_changed(family, record, changes)
+        return messages.layout_changed(family, record, changes, frozen=frozen)
 
     def explain_missing() -> str:
         previous = run.previous_version(family)
@@ -158,7 +158,8 @@ def _check_serialized(
     def explain_change(recorded_text: str) -> str:
         differences = _serialized_differences(read_json(path), serialized.document)
         verdict.changes.append(
-            f"{record}: serialized form changed ({len(differences)} differences)"
+            f"{record}: serialized form changed "
+            f"({len(differences)} difference{'' if len(differences) == 1 else 's'})"
         )
         return messages.serialized_changed(family, record, differences)
 

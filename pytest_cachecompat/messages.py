@@ -34,12 +34,23 @@ def bump_fix(family: ResolvedFamily) -> str:
     )
 
 
-def layout_changed(family: ResolvedFamily, record: str, changes: Sequence[str]) -> str:
+def layout_changed(
+    family: ResolvedFamily, record: str, changes: Sequence[str], *, frozen: bool = True
+) -> str:
     return (
         f"layout of {record} changed but {constant(family)} is still {family.version!r} "
         f"(family {family.name!r})\n"
         f"What changed against the recorded v{family.version}:\n{bullet(changes)}\n"
-        f"{bump_fix(family)}"
+        f"{bump_fix(family) if frozen else rerecord_fix(family)}"
+    )
+
+
+def rerecord_fix(family: ResolvedFamily) -> str:
+    return (
+        f'v{family.version} has no golden archives yet (freeze = "released"): if it was never '
+        f"released, re-record it with `{UPDATE_COMMAND}`. If it was, bump "
+        f"{family.version_ref} to {next_version(family.version)} and freeze v{family.version} "
+        "from the released code."
     )
 
 
@@ -79,5 +90,6 @@ def version_lowered(family: ResolvedFamily, highest: versions.VersionValue) -> s
         f"{family.version_ref} is {family.version!r}, lower than v{highest}, which is already "
         f"recorded for family {family.name!r}. Cache versions only go up: a lower version would "
         f"make users' caches written by v{highest} look current. "
-        f"Set {constant(family)} to {next_version(highest)} (or higher)."
+        f"Set {constant(family)} above {highest!r}"
+        f"{f' (to {highest + 1} or higher)' if isinstance(highest, int) else ''}."
     )

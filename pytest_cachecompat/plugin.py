@@ -114,6 +114,13 @@ def is_enabled(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
+    if config.getoption("cachecompat_fuzz_save", False) and not config.getoption(
+        "cachecompat_fuzz", 0
+    ):
+        raise pytest.UsageError(
+            "cachecompat: --cache-compat-fuzz-save keeps crashing fuzz inputs, so it needs "
+            "--cache-compat-fuzz=N"
+        )
     if is_enabled(config):
         config.pluginmanager.register(CacheCompatPlugin(config), "cachecompat-run")
     if config.getoption("cachecompat_discover", False):
@@ -138,12 +145,20 @@ class CacheCompatPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # tryfirst: under xdist the controller freezes before workers start and collect.
+        from .collect import NodeIdSelection
         from .config import ConfigError
         from .session import CacheCompatRun
 
         try:
             self.run = CacheCompatRun.from_config(self.config)
+            self.selection = NodeIdSelection.rewrite_args(self.config, self.run.settings.store)
+            self._check_store_is_collected(self.run)
             if not is_xdist_worker(self.config):
+                report_path = self.config.getoption("cachecompat_report", None)
+                if report_path:
+                    from .report import check_report_path
+
+                    check_report_path(report_path, self.config.invocation_params.dir)
                 base = self.config.getoption("cachecompat_base", None)
                 if base is not None:
                     from .gitbase import validate_ref
@@ -152,9 +167,17 @@ class CacheCompatPlugin:
                 self.notes.extend(_controller_start(self.run))
         except ConfigError as exc:
             raise pytest.UsageError(f"cachecompat: {exc}") from None
-        from .collect import NodeIdSelection
 
-        self.selection = NodeIdSelection.rewrite_args(self.config, self.run.settings.store)
+    def _check_store_is_collected(self, run: CacheCompatRun) -> None:
+        from .collect import uncollected_store
+
+        problem = uncollected_store(self.config, run.settings.store) if run.families else None
+        if problem is None:
+            return
+        if self.config.args_source != pytest.Config.ArgsSource.ARGS:
+            raise pytest.UsageError(f"cachecompat: {problem}")
+        # Paths given on the command line: the user chose what to run.
+        self.notes.append(f"no cache-compat checks collected: {problem}")
 
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]

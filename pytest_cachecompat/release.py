@@ -51,9 +51,25 @@ def _family_ready(run: CacheCompatRun, family: ResolvedFamily) -> list[str]:
             f"{where}: has no golden archives ({folder / store.MANIFEST_NAME} is missing); "
             f"freeze it before the release with `{FREEZE_COMMAND}`"
         )
-    if not any(r["family"] == family.name for r in run.results):
+    missing = _checks_not_run(run, family)
+    if missing:
         problems.append(
-            f"{where}: none of its checks ran in this run (deselected with -k or -m?); "
-            "the release check needs every check of every family"
+            f"{where}: {len(missing)} of its checks did not run in this run "
+            f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}; deselected with "
+            "-k, -m or node ids?); the release check needs every check of every family"
         )
     return problems
+
+
+def _checks_not_run(run: CacheCompatRun, family: ResolvedFamily) -> list[str]:
+    """Layout checks (one per record type) and golden checks (one per frozen version) not run."""
+    from .golden import archived_versions
+
+    expected = [f"layout[{name}]" for name in run.current_layouts(family)]
+    expected += [f"golden[v{version}]" for version in archived_versions(family)]
+    ran = {
+        f"layout[{r['record']}]" if r["check"] == "layout" else f"golden[v{r['archive_version']}]"
+        for r in run.results
+        if r["family"] == family.name
+    }
+    return [name for name in expected if name not in ran]

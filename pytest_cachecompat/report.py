@@ -58,8 +58,13 @@ def _family_entry(
     run: CacheCompatRun, family: ResolvedFamily, stale: list[StaleItem]
 ) -> dict[str, Any]:
     results = [r for r in run.results if r["family"] == family.name]
-    layouts = [_layout_entry(r) for r in results if r["check"] == "layout"]
-    golden = [_golden_entry(family, r) for r in results if r["check"] == "golden"]
+    # Ordered by what they check, not by when a worker finished: -n 4 reads like one process.
+    layouts = sorted(
+        (_layout_entry(r) for r in results if r["check"] == "layout"), key=lambda e: e["record"]
+    )
+    golden = _in_version_order(
+        family, [_golden_entry(family, r) for r in results if r["check"] == "golden"]
+    )
     recorded = store.recorded_versions(family.folder, family.version)
     previous = versions.previous(recorded, family.version)
     warnings = sorted({w for r in results for w in r.get("warnings", [])})
@@ -92,6 +97,16 @@ def _family_entry(
         "warnings": warnings,
         "stale": [item.to_json() for item in family_stale],
     }
+
+
+def _in_version_order(
+    family: ResolvedFamily, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    by_version = {entry["version"]: entry for entry in entries}
+    values = [versions.parse_folder(f"v{v}", family.version) for v in by_version]
+    order = versions.ordered([v for v in values if v is not None])
+    ordered = [by_version[str(v)] for v in order if str(v) in by_version]
+    return ordered + [e for e in entries if e not in ordered]
 
 
 def _bump(
@@ -207,6 +222,18 @@ def write_terminal_summary(terminalreporter: Any, run: CacheCompatRun, notes: li
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for annotation in github_annotations(run, report):
             terminalreporter.write_line(annotation)
+
+
+def check_report_path(value: str, invocation_dir: Path) -> Path:
+    """The ``--cache-compat-report`` file, checked before the run so no result is lost."""
+    from .config import ConfigError
+
+    path = invocation_dir / value
+    if path.is_dir():
+        raise ConfigError(f"--cache-compat-report={value}: is a directory; give a file path")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--cache-compat-report={value}: the folder {path.parent} does not exist")
+    return path
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:

@@ -51,7 +51,7 @@ class CacheCompatRun:
         source = str(pyproject.relative_to(config.rootpath)) if pyproject else "pyproject.toml"
         table = read_tool_table(pyproject)
         settings = parse_settings(table, config.rootpath, source)
-        hook_families = _flatten(config.hook.pytest_cachecompat_families(config=config))
+        hook_families = _families_from_hook(config)
         families = resolve_all(families_from_table(table, source), hook_families, settings)
         for family in families:
             _check_store_outside_snapshots(family)
@@ -123,6 +123,33 @@ class CacheCompatRun:
     def previous_version(self, family: ResolvedFamily) -> versions.VersionValue | None:
         recorded = store.recorded_versions(family.folder, family.version)
         return versions.previous(recorded, family.version)
+
+
+HOOK = "conftest hook pytest_cachecompat_families"
+
+
+def _families_from_hook(config: pytest.Config) -> list[object]:
+    """Families declared in Python; a mistake there is a usage error like one in pyproject."""
+    try:
+        return _flatten(config.hook.pytest_cachecompat_families(config=config))
+    except Exception as exc:
+        raise ConfigError(
+            f"{HOOK} raised {type(exc).__name__}: {exc}{_keyword_hint(exc)}"
+        ) from None
+
+
+def _keyword_hint(exc: Exception) -> str:
+    """``Family(recods=...)``: point at the key that was meant."""
+    import difflib
+    import re
+
+    from .config import FAMILY_KEYS
+
+    match = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+    if not match:
+        return ""
+    close = difflib.get_close_matches(match.group(1), ("name", *FAMILY_KEYS), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _flatten(results: Iterable[Any]) -> list[object]:

@@ -38,10 +38,24 @@ def samples_path(version_folder: Path, qualified_name: str) -> Path:
     return version_folder / f"{stem(qualified_name)}{SAMPLES_SUFFIX}"
 
 
+def _file_mode() -> int:
+    # mkstemp creates files 0600; store files are shared like any file in the
+    # repository, so they get the mode the user's umask gives a new file.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _file_mode())
+    return fd, name
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = _temporary_beside(path)
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)
@@ -64,7 +78,7 @@ def write_new(path: Path, data: bytes) -> bool:
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = _temporary_beside(path)
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)
