@@ -258,24 +258,12 @@ def strict_equal(a: object, b: object) -> bool:
     """Equality of JSON-like trees where ``True != 1`` and ``1 != 1.0``."""
     if type(a) is not type(b):
         return False
-    if type(a) in (dict, list) and repr(a) == repr(b):
-        # Fast path (golden checks compare every loaded value): for trees of
-        # dicts, lists, str, int, float, bool and None, equal reprs mean the
-        # same values of the same types. Unequal reprs (other key order, -0.0)
-        # still get the walk below.
-        return True
-    return _strict_equal(a, b)
-
-
-def _strict_equal(a: object, b: object) -> bool:
-    if type(a) is not type(b):
-        return False
     if isinstance(a, dict):
         assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(_strict_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(strict_equal(a[k], b[k]) for k in a)
     if isinstance(a, list):
         assert isinstance(b, list)
-        return len(a) == len(b) and all(_strict_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 

@@ -154,6 +154,7 @@ def _check_serialized(
     if serialized.positional and warning not in verdict.warnings:
         verdict.warnings.append(warning)
     path = store.samples_path(family.version_folder, record)
+    frozen = run.is_frozen(family)
 
     def explain_change(recorded_text: str) -> str:
         differences = _serialized_differences(read_json(path), serialized.document)
@@ -161,16 +162,14 @@ def _check_serialized(
             f"{record}: serialized form changed "
             f"({len(differences)} difference{'' if len(differences) == 1 else 's'})"
         )
-        return messages.serialized_changed(family, record, differences)
+        return messages.serialized_changed(family, record, differences, frozen=frozen)
 
     def explain_missing() -> str:
         return messages.not_recorded(
             family, record, run.previous_version(family), [], what="serialized form"
         )
 
-    _assert_snapshot(
-        item, verdict, path, serialized.text, run.is_frozen(family), explain_change, explain_missing
-    )
+    _assert_snapshot(item, verdict, path, serialized.text, frozen, explain_change, explain_missing)
 
 
 def _serialized_differences(old: Any, new: dict[str, Any]) -> list[str]:

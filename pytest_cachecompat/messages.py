@@ -54,13 +54,15 @@ def rerecord_fix(family: ResolvedFamily) -> str:
     )
 
 
-def serialized_changed(family: ResolvedFamily, record: str, differences: Sequence[str]) -> str:
+def serialized_changed(
+    family: ResolvedFamily, record: str, differences: Sequence[str], *, frozen: bool = True
+) -> str:
     return (
         f"serialized form of {record} changed but {constant(family)} is still {family.version!r} "
         f"(family {family.name!r}): {family.dumps_ref} now writes different bytes for the same "
         f"samples.\n"
         f"Decoded difference (recorded -> now):\n{bullet(differences)}\n"
-        f"{bump_fix(family)}"
+        f"{bump_fix(family) if frozen else rerecord_fix(family)}"
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import pytest
+
+from pytest_cachecompat.gitbase import guarded_kind
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -238,3 +240,88 @@ def _run_in(project: Project, folder: Path, *args: str) -> pytest.RunResult:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
         return project.run("--cache-compat", "-m", "cachecompat", *args)
+
+
+# --- fuzz regression archives ---------------------------------------------------------------------
+
+# Checks the header, then trusts the payload: crashes on corrupted entries.
+CARELESS_LOADS = """\
+def loads(data):
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(data)
+    version = next(unpacker)
+    if version != SIMPLE_CACHE_VERSION:
+        raise CacheMiss(f"entry written by cache version {version}")
+    payload = next(unpacker)
+    return File(payload[0], Hashes(payload[1][0]), payload[2], Yanked(payload[3]))
+"""
+
+
+def save_fuzz_regressions(project: Project, count: int) -> None:
+    """Fuzz v0 with a careless loader, keep the crashing inputs, then restore the careful one."""
+    careful = project.read("mypkg/cache.py")
+    head = careful[: careful.index("def loads(data):")]
+    project.write("mypkg/cache.py", head + CARELESS_LOADS)
+    saved = project.run(
+        "--cache-compat",
+        "-m",
+        "cachecompat_golden",
+        f"--cache-compat-fuzz={count}",
+        "--cache-compat-fuzz-save",
+    )
+    assert saved.ret == 1, saved.stdout.str()
+    assert "REGRESSIONS.json (expect = 'reject')" in saved.stdout.str()
+    project.write("mypkg/cache.py", careful)
+
+
+@pytest.fixture
+def main_with_regressions(main_frozen: Project) -> Project:
+    """``main`` also holds v0/REGRESSIONS.json (kept by a fuzz run); a new branch is checked out."""
+    project = main_frozen
+    git(project.root, "checkout", "-q", "main")
+    save_fuzz_regressions(project, 20)
+    checked = project.run("--cache-compat")
+    assert checked.ret == 0, checked.stdout.str()
+    commit_all(project.root, "keep fuzz regressions")
+    git(project.root, "checkout", "-q", "-b", "regressions")
+    return project
+
+
+def test_deleting_the_fuzz_regression_list_fails_against_base(
+    main_with_regressions: Project,
+) -> None:
+    project = main_with_regressions
+    (project.root / V0 / "REGRESSIONS.json").unlink()
+    commit_all(project.root, "drop the fuzz regressions")
+
+    alone = project.run("--cache-compat")
+    assert alone.ret == 0, alone.stdout.str()
+
+    result = project.run("--cache-compat", "--cache-compat-base=main")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert f"FAILED: {V0}/REGRESSIONS.json: fuzz regression list deleted since main" in out
+    assert f"git checkout main -- {V0}/REGRESSIONS.json" in out
+
+
+def test_adding_fuzz_regressions_passes_against_base(main_with_regressions: Project) -> None:
+    project = main_with_regressions
+    path = project.root / V0 / "REGRESSIONS.json"
+    before = json.loads(path.read_text(encoding="utf-8"))["archives"]
+    save_fuzz_regressions(project, 80)
+    after = json.loads(path.read_text(encoding="utf-8"))["archives"]
+    assert after[: len(before)] == before
+    assert len(after) > len(before)
+    commit_all(project.root, "keep more fuzz regressions")
+
+    result = project.run("--cache-compat", "--cache-compat-base=main")
+    out = result.stdout.str()
+    assert result.ret == 0, out
+    assert "FAILED" not in out
+    assert "REGRESSIONS.json" not in out
+
+
+def test_the_fuzz_regression_list_is_guarded() -> None:
+    assert guarded_kind(PurePosixPath("v0/REGRESSIONS.json")) == "fuzz regression list"
+    assert guarded_kind(PurePosixPath("v0/archives/fuzz-0123456789ab.bin")) == "golden archive"
+    assert guarded_kind(PurePosixPath("REGRESSIONS.json")) is None

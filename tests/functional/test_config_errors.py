@@ -303,3 +303,116 @@ def test_hand_edited_layout_after_a_bump_fails_naming_the_file(recorded: Project
     assert_clean(text)
     assert f"{path}: not valid JSON" in text
     assert recorded.store_state() == before
+
+
+# --- a store pytest would never collect ----------------------------------------------------------
+
+STORE_OUTSIDE = """\
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+pythonpath = ["."]
+
+[tool.cachecompat]
+store = "cc"
+
+[tool.cachecompat.families.simple]
+version = "mypkg.cache:SIMPLE_CACHE_VERSION"
+records = ["mypkg.models:File"]
+dumps = "mypkg.cache:dumps"
+loads = "mypkg.cache:loads"
+rejects = ["mypkg.cache:CacheMiss"]
+"""
+
+
+def test_store_outside_the_collected_paths_is_a_usage_error(project: Project) -> None:
+    project.write("pyproject.toml", STORE_OUTSIDE)
+
+    for args in [
+        ("--cache-compat",),
+        ("--cache-compat", "--snapshot-update", "--cache-compat-freeze"),
+    ]:
+        result = project.run(*args)
+        text = output(result)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, text
+        err = result.stderr.str()
+        assert "cachecompat: store = 'cc' lies outside the paths pytest collects (tests)" in err
+        assert "so no cache-compat check would run" in err
+        assert_clean(text)
+        assert not (project.root / "cc").exists()
+        assert not project.store.exists()
+
+
+def test_store_outside_an_explicit_path_argument_is_a_note(project: Project) -> None:
+    project.write("pyproject.toml", STORE_OUTSIDE)
+
+    result = project.run("--cache-compat", "tests/test_plain.py")
+    out = result.stdout.str()
+    assert result.ret == 0, output(result)
+    result.assert_outcomes(passed=1)
+    assert (
+        "no cache-compat checks collected: store = 'cc' lies outside the paths pytest collects "
+        "(tests/test_plain.py)" in out
+    )
+    assert not (project.root / "cc").exists()
+
+
+# --- mistakes inside the conftest hook -----------------------------------------------------------
+
+HOOK_WITH_A_TYPO = """\
+import pytest_cachecompat
+
+
+def pytest_cachecompat_families(config):
+    return [
+        pytest_cachecompat.Family(
+            name="simple",
+            version="mypkg.cache:SIMPLE_CACHE_VERSION",
+            recods=["mypkg.models:File"],
+            dumps="mypkg.cache:dumps",
+            loads="mypkg.cache:loads",
+        )
+    ]
+"""
+
+HOOK_THAT_RAISES = """\
+def pytest_cachecompat_families(config):
+    raise RuntimeError("boom")
+"""
+
+
+@pytest.mark.parametrize(
+    ("conftest", "words"),
+    [
+        pytest.param(
+            HOOK_WITH_A_TYPO,
+            [
+                "cachecompat: conftest hook pytest_cachecompat_families raised TypeError",
+                "recods",
+                "did you mean 'records'",
+            ],
+            id="unknown-keyword",
+        ),
+        pytest.param(
+            HOOK_THAT_RAISES,
+            ["cachecompat: conftest hook pytest_cachecompat_families raised RuntimeError: boom"],
+            id="raises",
+        ),
+    ],
+)
+def test_a_conftest_hook_that_raises_is_a_usage_error(
+    recorded: Project, conftest: str, words: list[str]
+) -> None:
+    before = recorded.store_state()
+    recorded.write(
+        "pyproject.toml",
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n',
+    )
+    recorded.write("tests/conftest.py", conftest)
+
+    result = recorded.run("--cache-compat", "--snapshot-update")
+    text = output(result)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, text
+    for word in words:
+        assert word in result.stderr.str(), (word, text)
+    assert_clean(text)
+    assert recorded.store_state() == before

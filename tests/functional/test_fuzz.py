@@ -297,6 +297,28 @@ def test_fuzz_of_an_older_version_accepts_rejection_of_every_variant(frozen: Pro
     assert "archives v0 (older): 2 rejected; fuzz: 200 rejected" in result.stdout.str()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("--cache-compat-fuzz-save",), ("--cache-compat", "--cache-compat-fuzz-save")],
+    ids=["alone", "with-cache-compat"],
+)
+def test_fuzz_save_without_fuzz_is_a_usage_error(frozen: Project, args: tuple[str, ...]) -> None:
+    replace_loads(frozen, CARELESS_LOADS)
+    before = frozen.store_state()
+
+    result = frozen.run(*args)
+
+    text = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, text
+    assert (
+        "cachecompat: --cache-compat-fuzz-save keeps crashing fuzz inputs, so it needs "
+        "--cache-compat-fuzz=N" in result.stderr.str()
+    )
+    assert "Traceback" not in text
+    assert frozen.store_state() == before
+    assert not (frozen.root / V0 / "REGRESSIONS.json").exists()
+
+
 # --- speed ---------------------------------------------------------------------------------------
 
 

@@ -665,3 +665,42 @@ def test_xdist_gives_the_same_outcomes(
     summary = [line for line in output(single).splitlines() if line.startswith("  archives v0")]
     assert summary
     assert all(line in output(spread) for line in summary)
+
+
+def test_expect_pin_on_the_current_version_is_ignored(recorded: Project) -> None:
+    recorded.configure('expect = { "0" = "reject" }')
+    freeze = recorded.run("--cache-compat", "--cache-compat-freeze")
+    assert freeze.ret == 0, output(freeze)
+
+    result = recorded.run("--cache-compat", "-rA")
+
+    out = output(result)
+    assert result.ret == 0, out
+    assert_line(result, f"PASSED {GOLDEN_V0}")
+    assert "archives v0 (current): 2 loaded" in out
+    assert "expect = 'reject'" not in out
+
+
+# --- the summary of a family whose manifest cannot be read -----------------------------------
+
+
+def test_an_unreadable_manifest_fails_the_family_in_the_summary_and_report(
+    frozen: Project,
+) -> None:
+    path = frozen.root / V0 / "MANIFEST.json"
+    path.write_text("{ not json", encoding="utf-8")
+
+    result = frozen.run("--cache-compat", "--cache-compat-report=report.json")
+
+    out = output(result)
+    assert result.ret == 1, out
+    assert f"{path}: not valid JSON" in out
+    assert_line(result, f"FAILED {GOLDEN_V0}")
+    assert "simple: mypkg.cache:SIMPLE_CACHE_VERSION = 0; recorded: v0; failed" in result.outlines
+    assert "simple: mypkg.cache:SIMPLE_CACHE_VERSION = 0; recorded: v0; passed" not in out
+    report = json.loads(frozen.read("report.json"))
+    assert report["outcome"] == "failed"
+    (family,) = report["families"]
+    assert family["outcome"] == "failed"
+    (golden,) = family["golden"]
+    assert (golden["version"], golden["outcome"]) == ("0", "failed")

@@ -353,6 +353,54 @@ def test_freeze_mode_decides_whether_an_unreleased_version_can_be_re_recorded(
         assert again.ret == 0, again.stdout.str()
 
 
+def test_released_mode_change_without_update_says_to_re_record(project: Project) -> None:
+    project.configure('freeze = "released"')
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    before = project.store_state()
+    project.edit("mypkg/models.py", *NEW_FIRST_FIELD)
+
+    result = project.run("--cache-compat", "-rA")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert outcomes(result)["tests/cachecompat/simple::layout[mypkg.models:Hashes]"] == "FAILED"
+    assert "layout of mypkg.models:Hashes changed but SIMPLE_CACHE_VERSION is still 0" in out
+    assert 'v0 has no golden archives yet (freeze = "released")' in out
+    # Both failures (Hashes' layout, File's serialized form) say so, and neither says to bump.
+    assert out.count("re-record it with `pytest --cache-compat --snapshot-update`") == 2
+    assert "Fix: bump" not in out
+    assert_clean(out)
+    assert project.store_state() == before
+
+
+def test_released_mode_re_recording_rewrites_the_changelog(recorded: Project) -> None:
+    recorded.configure('freeze = "released"')
+    recorded.set_version(1)
+    bumped = recorded.run("--cache-compat", "--snapshot-update")
+    assert bumped.ret == 0, bumped.stdout.str()
+    changes = "tests/cachecompat/simple/v1/CHANGES.md"
+    assert "Bumped from v0 with no layout change" in recorded.read(changes)
+
+    recorded.edit("mypkg/models.py", *NEW_FIRST_FIELD)
+    result = recorded.run("--cache-compat", "--snapshot-update")
+    out = result.stdout.str()
+    assert result.ret == 0, out
+    assert "simple v1: re-recorded;" in out
+    text = recorded.read(changes)
+    assert "no layout change" not in text
+    assert "Changes against v0" in text
+    assert "mypkg.models:Hashes: field md5 (str | None) added at position 0 (before sha256)" in text
+    assert '"name": "md5"' in recorded.read(
+        "tests/cachecompat/simple/v1/mypkg.models.Hashes.layout.json"
+    )
+    # v0 is left as it was recorded.
+    assert '"name": "md5"' not in recorded.read(
+        "tests/cachecompat/simple/v0/mypkg.models.Hashes.layout.json"
+    )
+
+    again = recorded.run("--cache-compat")
+    assert again.ret == 0, again.stdout.str()
+
+
 # --- the same family declared in a conftest ------------------------------------------------------
 
 HOOK_CONFTEST = """\

@@ -59,7 +59,7 @@ def test_release_fails_when_the_checks_were_deselected(recorded: Project) -> Non
     result = recorded.run("--cache-compat-release", "-m", "not cachecompat")
     out = result.stdout.str()
     assert result.ret == 1, out
-    assert "none of its checks ran in this run" in out
+    assert "4 of its checks did not run in this run" in out
 
 
 def test_stale_content_is_a_warning_and_never_deleted(recorded: Project) -> None:
@@ -118,3 +118,35 @@ def test_a_frozen_history_is_not_stale(bumped: Project) -> None:
     result = bumped.run("--cache-compat-release")
     assert result.ret == 0, result.stdout.str()
     assert "stale:" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("selection", "missing"),
+    [
+        (
+            ("-k", "Hashes"),
+            ["layout[mypkg.models:File]", "layout[mypkg.models:Yanked]", "golden[v0]"],
+        ),
+        (("-m", "cachecompat_layout"), ["golden[v0]"]),
+    ],
+    ids=["keyword", "marker"],
+)
+def test_release_fails_when_some_checks_were_deselected(
+    recorded: Project, selection: tuple[str, str], missing: list[str]
+) -> None:
+    assert recorded.run("--cache-compat", "--cache-compat-freeze").ret == 0
+    everything = recorded.run("--cache-compat-release")
+    assert everything.ret == 0, everything.stdout.str()
+
+    result = recorded.run("--cache-compat-release", *selection)
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert (
+        "release: family 'simple' v0 (mypkg.cache:SIMPLE_CACHE_VERSION): "
+        f"{len(missing)} of its checks did not run in this run (" in out
+    )
+    for name in missing:
+        assert name in out
+    assert "the release check needs every check of every family" in out
+    # What did run is not blamed.
+    assert "layout[mypkg.models:Hashes]," not in out

@@ -29,6 +29,7 @@ def frozen(recorded: Project) -> Project:
 def test_json_report_lists_the_bump_and_what_changed(frozen: Project) -> None:
     frozen.edit("mypkg/models.py", HASHES, HASHES_WITH_BLAKE2)
     frozen.set_version(1)
+    (frozen.root / "out").mkdir()
     result = frozen.run(
         "--cache-compat", "--snapshot-update", "--cache-compat-report=out/report.json"
     )
@@ -152,3 +153,66 @@ def test_no_annotations_outside_github_actions(frozen: Project) -> None:
     result = frozen.run("--cache-compat")
     assert result.ret == 1
     assert not [text for text in result.stdout.lines if text.startswith("::error")]
+
+
+def test_report_path_that_is_a_directory_is_a_usage_error(frozen: Project) -> None:
+    (frozen.root / "reports").mkdir()
+    before = frozen.store_state()
+
+    result = frozen.run("--cache-compat", "--cache-compat-report=reports")
+    text = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, text
+    assert "cachecompat: --cache-compat-report=reports: is a directory; give a file path" in (
+        result.stderr.str()
+    )
+    assert "Traceback" not in text
+    assert list((frozen.root / "reports").iterdir()) == []
+    assert frozen.store_state() == before
+
+
+def test_report_path_in_a_missing_folder_is_a_usage_error(frozen: Project) -> None:
+    before = frozen.store_state()
+
+    result = frozen.run("--cache-compat", "--cache-compat-report=missing/dir/r.json")
+    text = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, text
+    err = result.stderr.str()
+    assert "cachecompat: --cache-compat-report=missing/dir/r.json: the folder " in err
+    assert f"{frozen.root / 'missing' / 'dir'} does not exist" in err
+    assert "Traceback" not in text
+    assert not (frozen.root / "missing").exists()
+    assert frozen.store_state() == before
+
+
+# A plugin that reorders tests (like pytest-randomly, or a slowest-first scheduler).
+REVERSING_CONFTEST = """\
+def pytest_collection_modifyitems(items):
+    items.reverse()
+"""
+
+
+def test_report_lists_records_and_versions_in_order_under_xdist(frozen: Project) -> None:
+    frozen.edit("mypkg/models.py", HASHES, HASHES_WITH_BLAKE2)
+    frozen.set_version(1)
+    assert frozen.run("--cache-compat", "--snapshot-update").ret == 0
+    assert frozen.run("--cache-compat", "--cache-compat-freeze").ret == 0
+    frozen.write("tests/conftest.py", REVERSING_CONFTEST)
+
+    one = frozen.run("--cache-compat", "--cache-compat-report=one.json")
+    assert one.ret == 0, one.stdout.str()
+    two = frozen.run("--cache-compat", "-n", "2", "--cache-compat-report=two.json")
+    assert two.ret == 0, two.stdout.str()
+
+    for name in ("one.json", "two.json"):
+        (family,) = read_report(frozen, name)["families"]
+        assert [r["record"] for r in family["records"]] == [
+            "mypkg.models:File",
+            "mypkg.models:Hashes",
+            "mypkg.models:Yanked",
+        ], name
+        assert [g["version"] for g in family["golden"]] == ["0", "1"], name
+        assert [g["relation"] for g in family["golden"]] == ["older", "current"], name
+    (single,) = read_report(frozen, "one.json")["families"]
+    (parallel,) = read_report(frozen, "two.json")["families"]
+    assert parallel["records"] == single["records"]
+    assert parallel["golden"] == single["golden"]
