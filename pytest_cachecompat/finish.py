@@ -71,7 +71,11 @@ def write_changes_file(run: CacheCompatRun, family_name: str) -> str | None:
 
         old = recorded_layouts(family.folder / versions.folder_name(previous))
         changes = diff_layouts(old, current)
-    text = changes_document(family.name, family.version_ref, previous, family.version, changes)
+    opaque = versions.sort_key(family.version) is None
+    unordered = [v for v in recorded if v != family.version] if opaque else []
+    text = changes_document(
+        family.name, family.version_ref, previous, family.version, changes, unordered
+    )
     if not target.exists():
         if store.write_new(target, text.encode("utf-8")):
             return f"{family.name} v{family.version}: recorded; changes written to {target}"

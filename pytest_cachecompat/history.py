@@ -7,7 +7,7 @@ run and the git base gate can use it too.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +52,21 @@ def changes_document(
     previous: versions.VersionValue | None,
     current: versions.VersionValue,
     changes: list[Change],
+    unordered: Sequence[versions.VersionValue] = (),
 ) -> str:
-    """The ``CHANGES.md`` of a newly recorded version: the family folder reads as a changelog."""
+    """The ``CHANGES.md`` of a newly recorded version: the family folder reads as a changelog.
+
+    ``unordered`` lists other recorded versions when the versions are opaque
+    tags, which have no "previous" one to compare with.
+    """
     lines = [f"# {family} v{current}", ""]
-    if previous is None:
+    if previous is None and unordered:
+        lines.append(
+            f"Also recorded: {', '.join(f'v{v}' for v in unordered)}. `{version_ref}` = "
+            f"{current!r} is not a number or a PEP 440 version, so which version came before "
+            "it is unknown and no changes are listed."
+        )
+    elif previous is None:
         lines.append(
             f"First recorded version of family `{family}` (`{version_ref}` = {current!r})."
         )

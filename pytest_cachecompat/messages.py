@@ -74,7 +74,7 @@ def not_recorded(
     what: str = "layout",
 ) -> str:
     if previous is None:
-        history = "No earlier version is recorded."
+        history = no_previous_version(family)
     elif changes:
         history = f"Changes against v{previous}:\n{bullet(changes)}"
     else:
@@ -84,6 +84,21 @@ def not_recorded(
         f"no {what} of {record} is recorded for v{family.version} of family "
         f"{family.name!r}{bumped}.\n{history}\n"
         f"Record it: `{UPDATE_COMMAND}`, then commit {family.version_folder.name}/ in the store."
+    )
+
+
+def no_previous_version(family: ResolvedFamily) -> str:
+    """Why there is nothing to compare with: no other version, or versions without an order."""
+    from . import store
+
+    others = [
+        v for v in store.recorded_versions(family.folder, family.version) if v != family.version
+    ]
+    if not others or versions.sort_key(family.version) is not None:
+        return "No earlier version is recorded."
+    return (
+        f"Recorded: {', '.join(f'v{v}' for v in others)}; {family.version!r} is not a number "
+        "or a PEP 440 version, so which one came before it is unknown and nothing is compared."
     )
 
 

@@ -537,3 +537,21 @@ def test_a_new_record_after_a_complete_recording_needs_a_bump(recorded: Project)
         result.stdout.str()
     )
     assert recorded.store_state() == before
+
+
+def test_opaque_version_tags_do_not_claim_a_history(recorded: Project) -> None:
+    """Tags that are neither ints nor PEP 440 versions have no order: nothing is compared."""
+    recorded.set_version("alpha")
+    assert recorded.run("--cache-compat", "--snapshot-update").ret == 0
+    recorded.set_version("beta")
+
+    missing = recorded.run("--cache-compat")
+
+    assert missing.ret == 1
+    out = missing.stdout.str()
+    assert "No earlier version is recorded." not in out
+    assert "'beta' is not a number or a PEP 440 version" in out
+    assert recorded.run("--cache-compat", "--snapshot-update").ret == 0
+    changes = recorded.read("tests/cachecompat/simple/vbeta/CHANGES.md")
+    assert "First recorded version" not in changes
+    assert "Also recorded: v0, valpha" in changes or "Also recorded: valpha, v0" in changes
