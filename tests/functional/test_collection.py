@@ -155,3 +155,23 @@ def test_xdist_gives_the_same_outcomes_as_one_process(recorded: Project, failing
     summary = parallel.stdout.str().split("= cache compatibility =")[1]
     assert ("failed" if failing else "passed") in summary.splitlines()[1]
     assert recorded.store_state() == before
+
+
+def test_store_in_norecursedirs_is_still_checked(recorded: Project) -> None:
+    """A large store can be kept out of pytest's own directory walk; the gate still runs."""
+    recorded.edit(
+        "pyproject.toml",
+        'testpaths = ["tests"]',
+        'testpaths = ["tests"]\nnorecursedirs = ["cachecompat", ".*", "build", "dist"]',
+    )
+    recorded.edit(
+        "mypkg/models.py",
+        "class Hashes:\n    sha256",
+        "class Hashes:\n    md5: str | None\n    sha256",
+    )
+
+    result = recorded.run("--cache-compat")
+
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*layout of mypkg.models:Hashes changed*"])
+    assert recorded.run("--co", "-q").stdout.lines[0] == "tests/test_plain.py::test_plain"
