@@ -19,7 +19,7 @@ def finish_run(run: CacheCompatRun, notes: list[str]) -> bool:
     """Do the end-of-run work; True when a run-wide check failed."""
     for family in _recording_families(run):
         try:
-            note = write_changes_file(run, family.name)
+            note = write_changes_file(run, family)
         except StoreError as exc:
             run.problems.append(str(exc))
             continue
@@ -45,9 +45,8 @@ def _recording_families(run: CacheCompatRun) -> list[ResolvedFamily]:
     return run.families
 
 
-def write_changes_file(run: CacheCompatRun, family_name: str) -> str | None:
+def write_changes_file(run: CacheCompatRun, family: ResolvedFamily) -> str | None:
     """Write ``CHANGES.md`` into the current version's folder once its layouts are recorded."""
-    family = run.family(family_name)
     folder = family.version_folder
     target = folder / store.CHANGES_NAME
     current = recorded_layouts(folder)

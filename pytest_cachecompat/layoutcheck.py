@@ -105,7 +105,7 @@ def _check_layout(
             verdict.fail("changed", messages.layout_changed(family, record, moved, frozen=frozen))
             return
 
-    def explain_change(recorded_text: str) -> str:
+    def explain_change() -> str:
         old = read_json(path)
         changes = [c.text for c in diff_layout(old, layout)] or [
             f"{path.name} differs from the current layout but describes the same structure: "
@@ -156,7 +156,7 @@ def _check_serialized(
     path = store.samples_path(family.version_folder, record)
     frozen = run.is_frozen(family)
 
-    def explain_change(recorded_text: str) -> str:
+    def explain_change() -> str:
         differences = _serialized_differences(read_json(path), serialized.document)
         verdict.changes.append(
             f"{record}: serialized form changed "
@@ -196,7 +196,7 @@ def _assert_snapshot(
     path: Path,
     text: str,
     frozen: bool,
-    explain_change: Callable[[str], str],
+    explain_change: Callable[[], str],
     explain_missing: Callable[[], str],
 ) -> None:
     recorded_text = path.read_text(encoding="utf-8") if path.exists() else None
@@ -211,4 +211,4 @@ def _assert_snapshot(
     if recorded_text is None:
         verdict.fail("missing", explain_missing())
     else:
-        verdict.fail("changed", explain_change(recorded_text))
+        verdict.fail("changed", explain_change())
