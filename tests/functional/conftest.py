@@ -149,14 +149,17 @@ class Project:
     def run_subprocess(self, *args: str) -> pytest.RunResult:
         return self.pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
 
-    def store_state(self) -> dict[str, str]:
-        """sha256 of every file in the store, by relative path."""
+    def store_state(self, *, dotfiles: bool = False) -> dict[str, str]:
+        """sha256 of every file in the store, by relative path.
+
+        ``dotfiles`` includes hidden files too (temporary files of atomic writes).
+        """
         if not self.store.exists():
             return {}
         return {
             path.relative_to(self.store).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(self.store.rglob("*"))
-            if path.is_file() and not path.name.startswith(".")
+            if path.is_file() and (dotfiles or not path.name.startswith("."))
         }
 
 

@@ -53,17 +53,6 @@ def dumps(file):
 """
 
 
-def all_files(project: Project) -> dict[str, str]:
-    """sha256 of every file in the store, dotfiles (temporary files) included, minus the lock."""
-    if not project.store.exists():
-        return {}
-    return {
-        p.relative_to(project.store).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(project.store.rglob("*"))
-        if p.is_file() and p.name != ".cachecompat.lock"
-    }
-
-
 @pytest.fixture
 def slow(project: Project) -> Project:
     """v0 recorded with 30 extra samples; dumps sleeps when SLOW_DUMPS is set."""
@@ -117,15 +106,17 @@ def wait(project: Project, proc: subprocess.Popen[bytes], tag: str) -> str:
 
 
 def test_sigkill_during_freeze_leaves_the_store_as_before(slow: Project) -> None:
-    before = all_files(slow)
+    before = slow.store_state(dotfiles=True)
 
     kill_while_dumping(slow, start(slow, "--cache-compat", "--cache-compat-freeze"))
 
-    assert all_files(slow) == before  # nothing new, nothing half-written, nothing lost
+    assert (
+        slow.store_state(dotfiles=True) == before
+    )  # nothing new, nothing half-written, nothing lost
     normal = slow.run("--cache-compat")
     assert normal.ret == 0, normal.stdout.str()
     assert "warning: stale" not in normal.stdout.str()
-    assert all_files(slow) == before
+    assert slow.store_state(dotfiles=True) == before
 
     again = slow.run("--cache-compat", "--cache-compat-freeze")
     assert again.ret == 0, again.stdout.str()
@@ -134,7 +125,7 @@ def test_sigkill_during_freeze_leaves_the_store_as_before(slow: Project) -> None
     for entry in manifest["archives"]:
         data = (slow.root / V0 / entry["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
-    assert {k: v for k, v in all_files(slow).items() if k in before} == before
+    assert {k: v for k, v in slow.store_state(dotfiles=True).items() if k in before} == before
 
 
 def test_sigkill_during_snapshot_update_leaves_no_half_written_file(slow: Project) -> None:
@@ -145,26 +136,26 @@ def test_sigkill_during_snapshot_update_leaves_no_half_written_file(slow: Projec
     )
     slow.edit("mypkg/testing.py", 'Hashes(f"{i:064x}")', 'Hashes(None, f"{i:064x}")')
     slow.set_version(1)
-    before = all_files(slow)
+    before = slow.store_state(dotfiles=True)
 
     kill_while_dumping(slow, start(slow, "--cache-compat", "--snapshot-update"))
 
-    killed = all_files(slow)
+    killed = slow.store_state(dotfiles=True)
     assert {k: killed.get(k) for k in before} == before  # every earlier file intact
     completed = slow.run("--cache-compat", "--snapshot-update")
     assert completed.ret == 0, completed.stdout.str()
-    done = all_files(slow)
+    done = slow.store_state(dotfiles=True)
     # Whatever the killed run left is exactly what a complete run writes: no partial file.
     for path, digest in killed.items():
         assert done.get(path) == digest, path
     assert not [p for p in done if p.endswith(".tmp")]
     normal = slow.run("--cache-compat")
     assert normal.ret == 0, normal.stdout.str()
-    assert all_files(slow) == done
+    assert slow.store_state(dotfiles=True) == done
 
 
 def test_two_freezes_at_once_leave_one_consistent_freeze(slow: Project) -> None:
-    before = all_files(slow)
+    before = slow.store_state(dotfiles=True)
 
     first = start(slow, "--cache-compat", "--cache-compat-freeze", delay=0.02, tag="first")
     second = start(slow, "--cache-compat", "--cache-compat-freeze", delay=0.02, tag="second")
@@ -175,7 +166,7 @@ def test_two_freezes_at_once_leave_one_consistent_freeze(slow: Project) -> None:
     froze = [out for out in outputs if f"simple v0: froze {SAMPLES + 2} archives" in out]
     already = [out for out in outputs if "simple v0: already frozen" in out]
     assert len(froze) == 1 and len(already) == 1, outputs
-    after = all_files(slow)
+    after = slow.store_state(dotfiles=True)
     assert {k: after[k] for k in before} == before
     manifest = json.loads(slow.read(f"{V0}/MANIFEST.json"))
     listed = {entry["file"] for entry in manifest["archives"]}
@@ -198,10 +189,10 @@ def test_two_recordings_of_a_new_version_at_once_agree(slow: Project) -> None:
 
     assert first.returncode == 0, outputs[0]
     assert second.returncode == 0, outputs[1]
-    recorded = all_files(slow)
+    recorded = slow.store_state(dotfiles=True)
     assert not [p for p in recorded if p.endswith(".tmp")]
     assert "simple/v1/CHANGES.md" in recorded
     normal = slow.run("--cache-compat")
     assert normal.ret == 0, normal.stdout.str()
-    assert all_files(slow) == recorded
+    assert slow.store_state(dotfiles=True) == recorded
     assert Path(slow.root / V1).is_dir()

@@ -10,7 +10,6 @@ and that every file of the store has the same bytes as before.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -400,17 +399,6 @@ CASES = [
 ]
 
 
-def store_files(project: Project) -> dict[str, str]:
-    """Every file of the store, dotfiles too (minus the lock), by sha256."""
-    if not project.store.exists():
-        return {}
-    return {
-        p.relative_to(project.store).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(project.store.rglob("*"))
-        if p.is_file() and p.name != ".cachecompat.lock"
-    }
-
-
 @pytest.fixture
 def frozen(recorded: Project) -> Project:
     result = recorded.run("--cache-compat", "--cache-compat-freeze")
@@ -421,7 +409,7 @@ def frozen(recorded: Project) -> Project:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(frozen: Project, case: Case) -> None:
     case.breaks(frozen)
-    before = store_files(frozen)
+    before = frozen.store_state(dotfiles=True)
 
     result = frozen.run(*case.args)
 
@@ -430,7 +418,7 @@ def test_bad_input(frozen: Project, case: Case) -> None:
     assert case.message in out, out
     assert "Traceback" not in out, out
     assert "pytest_cachecompat/" not in out, out  # no frame from inside the plugin
-    assert store_files(frozen) == before
+    assert frozen.store_state(dotfiles=True) == before
     if case.kept:
         assert (frozen.root / case.kept).exists()
     if case.status == USAGE:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import pytest
+from helpers import outcomes
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -21,16 +21,6 @@ NEW_FIRST_FIELD = ("class Hashes:\n    sha256", "class Hashes:\n    md5: str | N
 
 def collected(result: pytest.RunResult) -> list[str]:
     return [line for line in result.outlines if "::" in line and " " not in line]
-
-
-def outcomes(result: pytest.RunResult) -> dict[str, str]:
-    """``{node id: PASSED|FAILED|...}`` from the ``-rA`` short summary."""
-    found: dict[str, str] = {}
-    for line in result.outlines:
-        match = re.match(r"^(PASSED|FAILED|ERROR|SKIPPED) (\S+?)(?: - .*)?$", line)
-        if match:
-            found[match.group(2)] = match.group(1)
-    return found
 
 
 def test_collect_only_lists_one_item_per_record_type(recorded: Project) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from helpers import assert_clean
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -61,12 +62,6 @@ def declare(project: Project, **keys: str | None) -> None:
 
 def output(result: pytest.RunResult) -> str:
     return result.stdout.str() + "\n" + result.stderr.str()
-
-
-def assert_clean(text: str) -> None:
-    assert "Traceback" not in text
-    assert "pytest_cachecompat/" not in text
-    assert "INTERNALERROR" not in text
 
 
 @pytest.fixture

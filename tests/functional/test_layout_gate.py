@@ -6,11 +6,11 @@ renamed one, a bumped constant) and runs real pytest sessions against it.
 
 from __future__ import annotations
 
-import re
 import shutil
 from typing import TYPE_CHECKING
 
 import pytest
+from helpers import assert_clean, outcomes
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -24,23 +24,6 @@ LAYOUT_FILES = {
     "simple/v0/mypkg.models.Yanked.layout.json",
 }
 NEW_FIRST_FIELD = ("class Hashes:\n    sha256", "class Hashes:\n    md5: str | None\n    sha256")
-
-
-def outcomes(result: pytest.RunResult) -> dict[str, str]:
-    """``{node id: PASSED|FAILED|...}`` from the ``-rA`` short summary."""
-    found: dict[str, str] = {}
-    for line in result.outlines:
-        match = re.match(r"^(PASSED|FAILED|ERROR|SKIPPED) (\S+?)(?: - .*)?$", line)
-        if match:
-            found[match.group(2)] = match.group(1)
-    return found
-
-
-def assert_clean(output: str) -> None:
-    """A failure report written by the plugin, not a crash inside it."""
-    assert "Traceback" not in output
-    assert "pytest_cachecompat/" not in output
-    assert "INTERNALERROR" not in output
 
 
 # --- rule 1: record, then pass -------------------------------------------------------------------

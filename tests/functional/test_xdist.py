@@ -8,7 +8,6 @@ must give the same exit status, the same failed node ids and the same store.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from typing import TYPE_CHECKING
@@ -30,14 +29,6 @@ def loads(data):
 """
 
 
-def store_files(project: Project) -> dict[str, str]:
-    return {
-        p.relative_to(project.store).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(project.store.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
-    }
-
-
 def failed_ids(out: str) -> list[str]:
     return sorted(set(re.findall(r"^FAILED (\S+)", out, re.MULTILINE)))
 
@@ -51,7 +42,14 @@ def story(project: Project, sources: dict[str, str], workers: tuple[str, ...]) -
 
     def step(*args: str) -> None:
         result = project.run(*workers, *args)
-        steps.append((args, int(result.ret), failed_ids(result.stdout.str()), store_files(project)))
+        steps.append(
+            (
+                args,
+                int(result.ret),
+                failed_ids(result.stdout.str()),
+                project.store_state(),
+            )
+        )
 
     step("--cache-compat", "--snapshot-update")  # record v0
     step("--cache-compat", "--cache-compat-freeze")  # freeze v0
