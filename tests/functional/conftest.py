@@ -24,7 +24,7 @@ pythonpath = ["."]
 
 [tool.cachecompat.families.simple]
 version = "mypkg.cache:SIMPLE_CACHE_VERSION"
-records = ["mypkg.models:File"]
+records = [{records}]
 dumps = "mypkg.cache:dumps"
 loads = "mypkg.cache:loads"
 rejects = ["mypkg.cache:CacheMiss"]
@@ -108,7 +108,7 @@ class Project:
         self.pytester = pytester
         self.root = pytester.path
         self.store = self.root / "tests" / "cachecompat"
-        self.write("pyproject.toml", PYPROJECT.format(extra=""))
+        self.declare()
         self.write("mypkg/__init__.py", "")
         self.write("mypkg/models.py", MODELS)
         self.write("mypkg/cache.py", CACHE.format(version=0))
@@ -130,7 +130,12 @@ class Project:
 
     def configure(self, extra: str) -> None:
         """Append keys to the family table of pyproject.toml."""
-        self.write("pyproject.toml", PYPROJECT.format(extra=textwrap.dedent(extra)))
+        self.declare(extra=extra)
+
+    def declare(self, records: str = '"mypkg.models:File"', extra: str = "") -> None:
+        """Write pyproject.toml declaring family ``simple`` with these roots and extra keys."""
+        text = PYPROJECT.format(records=records, extra=textwrap.dedent(extra))
+        self.write("pyproject.toml", text)
 
     def set_version(self, version: object) -> None:
         text = self.read("mypkg/cache.py")

@@ -9,19 +9,6 @@ import pytest
 if TYPE_CHECKING:
     from conftest import Project
 
-PYPROJECT = """\
-[tool.pytest.ini_options]
-testpaths = ["tests"]
-pythonpath = ["."]
-
-[tool.cachecompat.families.simple]
-version = "mypkg.cache:SIMPLE_CACHE_VERSION"
-records = [{records}]
-dumps = "mypkg.cache:dumps"
-loads = "mypkg.cache:loads"
-rejects = ["mypkg.cache:CacheMiss"]
-"""
-
 # Entry is declared; its ``extra`` is typed Any, so nothing tells the plugin
 # that an Extra (with its own Source) is written inside it.
 MODELS = """\
@@ -113,7 +100,7 @@ ROOT = '"mypkg.models:Entry"'
 
 
 def make(project: Project, records: str = ROOT, tests: str = TESTS, cache: str = CACHE) -> None:
-    project.write("pyproject.toml", PYPROJECT.format(records=records))
+    project.declare(records)
     project.write("mypkg/models.py", MODELS)
     project.write("mypkg/cache.py", cache)
     project.write("tests/test_plain.py", "")

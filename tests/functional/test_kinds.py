@@ -18,19 +18,6 @@ import pytest
 if TYPE_CHECKING:
     from conftest import Project
 
-PYPROJECT = """\
-[tool.pytest.ini_options]
-testpaths = ["tests"]
-pythonpath = ["."]
-
-[tool.cachecompat.families.simple]
-version = "mypkg.cache:SIMPLE_CACHE_VERSION"
-records = [{records}]
-dumps = "mypkg.cache:dumps"
-loads = "mypkg.cache:loads"
-rejects = ["mypkg.cache:CacheMiss"]
-"""
-
 _CACHE_HEAD = """\
 SIMPLE_CACHE_VERSION = 0
 
@@ -159,7 +146,7 @@ class Case:
 
 def setup(project: Project, case: Case) -> None:
     records = ", ".join(f'"{record}"' for record in case.records)
-    project.write("pyproject.toml", PYPROJECT.format(records=records))
+    project.declare(records)
     project.write(MODELS, case.models)
     project.write("mypkg/cache.py", case.cache)
 
@@ -683,7 +670,7 @@ def test_pickled_class_moved_to_another_module_fails_as_moved(project: Project) 
     record(project)
     project.write("mypkg/records.py", case.models)
     project.write(MODELS, "")
-    project.write("pyproject.toml", PYPROJECT.format(records='"mypkg.records:Token"'))
+    project.declare('"mypkg.records:Token"')
     output = check(project, 1)
     assert "mypkg.models:Token moved to mypkg.records:Token" in output
     assert "pickle can no longer find" in output
@@ -730,7 +717,7 @@ def test_positional_records_get_a_warning_in_summary_and_report(
 ) -> None:
     import json
 
-    project.write("pyproject.toml", PYPROJECT.format(records=f'"{root}"'))
+    project.declare(f'"{root}"')
     project.write(MODELS, models)
     project.write("mypkg/cache.py", cache)
     result = project.run("--cache-compat", "--snapshot-update", "--cache-compat-report=report.json")
