@@ -53,6 +53,13 @@ class CacheCompatRun:
         settings = parse_settings(table, config.rootpath, source)
         hook_families = _families_from_hook(config)
         families = resolve_all(families_from_table(table, source), hook_families, settings)
+        if not families:
+            raise ConfigError(
+                f"no cache family is declared, so there is nothing to check: add a "
+                f"[tool.cachecompat.families.<name>] table to {source}, or implement the "
+                "pytest_cachecompat_families hook in the root conftest.py (or one next to "
+                "testpaths; a conftest deeper down is loaded too late). See docs/configuration.md"
+            )
         for family in families:
             _check_store_outside_snapshots(family)
         return cls(config=config, settings=settings, families=families)

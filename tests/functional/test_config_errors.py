@@ -411,3 +411,21 @@ def test_a_conftest_hook_that_raises_is_a_usage_error(
         assert word in result.stderr.str(), (word, text)
     assert_clean(text)
     assert recorded.store_state() == before
+
+
+def test_no_declared_family_is_a_usage_error(project: Project) -> None:
+    """`--cache-compat` with nothing declared would check nothing: say so, and where to declare."""
+    project.write("pyproject.toml", '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
+    project.write(
+        "tests/sub/conftest.py", "def pytest_cachecompat_families(config):\n    return []\n"
+    )
+
+    result = project.run("--cache-compat")
+
+    assert result.ret == 4
+    err = result.stderr.str()
+    assert "no cache family is declared" in err
+    assert "[tool.cachecompat.families.<name>]" in err
+    assert "a conftest deeper down is loaded too late" in err
+    assert_clean(result.stdout.str() + err)
+    assert not project.store.exists()
