@@ -175,7 +175,9 @@ def _judge_value(actual: Any, expectation: Expectation) -> Judgement:
             f"returned a value of the wrong type: expected {type_label(expected)}, "
             f"got {type_label(actual)}: {render(actual)}",
         )
-    mismatches = compare_shared(expected, actual)
+    equal = strict_equal(expected, actual)
+    # The common case, an equal value, is compared once; differences get the field walk.
+    mismatches = [] if equal else compare_shared(expected, actual)
     if mismatches:
         lines = [f"  - {m.describe()}" for m in mismatches[:MAX_MISMATCHES]]
         if len(mismatches) > MAX_MISMATCHES:
@@ -189,7 +191,7 @@ def _judge_value(actual: Any, expectation: Expectation) -> Judgement:
                 f"  - {path} = {render(value)}" for path, value in added[:MAX_MISMATCHES]
             )
         return Judgement(FAILED, text)
-    if expectation.exact and not strict_equal(expected, actual):
+    if expectation.exact and not equal:
         return Judgement(
             FAILED,
             f"loaded a value that differs from the one written:\n  expected {render(expected)}\n"
