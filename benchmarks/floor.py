@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from pytest_cachecompat.canonical import canonical
+from pytest_cachecompat.layout import canonical
 
 
 def shared_equal(expected: object, actual: object) -> bool:

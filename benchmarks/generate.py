@@ -313,7 +313,7 @@ import attrs
 import msgspec
 import pytest
 
-from pytest_cachecompat.canonical import canonical
+from pytest_cachecompat.layout import canonical
 
 FAMILIES = {families}
 ROOTS = {roots}

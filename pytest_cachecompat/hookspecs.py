@@ -9,7 +9,7 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .api import Family
+    from pytest_cachecompat.config import Family
 
 
 @pytest.hookspec

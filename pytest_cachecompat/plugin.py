@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .collect import NodeIdSelection
-    from .session import CacheCompatRun
+    from pytest_cachecompat.glue import NodeIdSelection
+    from pytest_cachecompat.run import Run
 
 IMPLYING_OPTIONS = (
     "cachecompat_freeze",
@@ -100,7 +100,7 @@ def _fuzz_count(text: str) -> int:
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from . import hookspecs
+    from pytest_cachecompat import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
 
@@ -124,7 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if is_enabled(config):
         config.pluginmanager.register(CacheCompatPlugin(config), "cachecompat-run")
     if config.getoption("cachecompat_discover", False):
-        from .discover import DiscoverPlugin
+        from pytest_cachecompat.glue import DiscoverPlugin
 
         config.pluginmanager.register(DiscoverPlugin(config), "cachecompat-discover")
 
@@ -138,38 +138,37 @@ class CacheCompatPlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.run: CacheCompatRun | None = None
+        self.run: Run | None = None
         self.notes: list[str] = []
         self.selection: NodeIdSelection | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # tryfirst: under xdist the controller freezes before workers start and collect.
-        from .collect import NodeIdSelection
-        from .config import ConfigError
-        from .session import CacheCompatRun
+        from pytest_cachecompat.config import ConfigError
+        from pytest_cachecompat.glue import NodeIdSelection, run_from_config
 
         try:
-            self.run = CacheCompatRun.from_config(self.config)
+            self.run = run_from_config(self.config)
             self.selection = NodeIdSelection.rewrite_args(self.config, self.run.settings.store)
             self._check_store_is_collected(self.run)
             if not is_xdist_worker(self.config):
                 report_path = self.config.getoption("cachecompat_report", None)
                 if report_path:
-                    from .report import check_report_path
+                    from pytest_cachecompat.report import check_report_path
 
                     check_report_path(report_path, self.config.invocation_params.dir)
                 base = self.config.getoption("cachecompat_base", None)
                 if base is not None:
-                    from .gitbase import validate_ref
+                    from pytest_cachecompat.gates import validate_ref
 
                     validate_ref(self.config.rootpath, base)
                 self.notes.extend(_controller_start(self.run))
         except ConfigError as exc:
             raise pytest.UsageError(f"cachecompat: {exc}") from None
 
-    def _check_store_is_collected(self, run: CacheCompatRun) -> None:
-        from .collect import uncollected_store
+    def _check_store_is_collected(self, run: Run) -> None:
+        from pytest_cachecompat.glue import uncollected_store
 
         problem = uncollected_store(self.config, run.settings.store) if run.families else None
         if problem is None:
@@ -204,14 +203,14 @@ class CacheCompatPlugin:
             and isinstance(collector, pytest.Directory)
             and collector.path == run.settings.store.parent
         ):
-            from .collect import StoreCollector, _nodeid
+            from pytest_cachecompat.glue import StoreCollector, rootdir_relative
 
             report.result.append(
                 StoreCollector.from_parent(
                     collector,
                     name=run.settings.store.name,
                     path=run.settings.store,
-                    nodeid=_nodeid(self.config, run.settings.store),
+                    nodeid=rootdir_relative(self.config, run.settings.store),
                     run=run,
                 )
             )
@@ -220,7 +219,7 @@ class CacheCompatPlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.run is None or report.when != "call":
             return
-        from .collect import RESULT_PROPERTY
+        from pytest_cachecompat.glue import RESULT_PROPERTY
 
         for name, value in report.user_properties:
             if name == RESULT_PROPERTY and isinstance(value, dict):
@@ -232,7 +231,7 @@ class CacheCompatPlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.run is None or is_xdist_worker(self.config):
             return
-        from .finish import finish_run
+        from pytest_cachecompat.glue import finish_run
 
         failed = finish_run(self.run, self.notes)
         if failed and session.exitstatus == pytest.ExitCode.OK:
@@ -241,17 +240,17 @@ class CacheCompatPlugin:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.run is None or is_xdist_worker(self.config):
             return
-        from .report import write_terminal_summary
+        from pytest_cachecompat.report import write_terminal_summary
 
         write_terminal_summary(terminalreporter, self.run, self.notes)
 
 
-def _controller_start(run: CacheCompatRun) -> list[str]:
+def _controller_start(run: Run) -> list[str]:
     """Work done once per run before collection: freezing archives."""
-    if not run.config.getoption("cachecompat_freeze", False):
+    if not run.options.freeze:
         return []
-    if run.config.getoption("collectonly", False):
+    if run.options.collect_only:
         return ["--cache-compat-freeze skipped: --collect-only writes nothing"]
-    from .golden import freeze_all
+    from pytest_cachecompat.golden import freeze_all
 
     return freeze_all(run)

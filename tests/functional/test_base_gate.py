@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_cachecompat.gitbase import guarded_kind
+from pytest_cachecompat.gates import guarded_kind
 
 if TYPE_CHECKING:
     from conftest import Project

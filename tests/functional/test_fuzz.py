@@ -19,12 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_cachecompat import fuzz
-from pytest_cachecompat.canonical import canonical
-from pytest_cachecompat.fuzzcheck import fuzz_archive, reproduce_command
-from pytest_cachecompat.golden import VersionOutcome
-from pytest_cachecompat.isolation import InProcessLoader
-from pytest_cachecompat.judge import Expectation
+from pytest_cachecompat import golden as fuzz
+from pytest_cachecompat.golden import Expectation, VersionOutcome, fuzz_archive, reproduce_command
+from pytest_cachecompat.layout import canonical
+from pytest_cachecompat.loading import InProcessLoader
 
 if TYPE_CHECKING:
     from conftest import Project

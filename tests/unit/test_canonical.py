@@ -20,7 +20,7 @@ import msgspec
 import pydantic
 import pytest
 
-from pytest_cachecompat.canonical import (
+from pytest_cachecompat.layout import (
     Mismatch,
     canonical,
     compare_shared,
@@ -232,7 +232,7 @@ def test_deterministic_across_hash_seeds() -> None:
         f"""
         import json, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from pytest_cachecompat.canonical import canonical
+        from pytest_cachecompat.layout import canonical
         words = {{"w%d" % i for i in range(40)}}
         value = {{"set": words, "frozen": frozenset(words), "map": {{w: 1 for w in words}}}}
         print(json.dumps([list(words), canonical(value)]))
@@ -259,7 +259,7 @@ def test_pydantic_and_msgspec_are_not_imported() -> None:
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from pytest_cachecompat.canonical import canonical
+        from pytest_cachecompat.layout import canonical
         class P:
             def __init__(self):
                 self.a = 1

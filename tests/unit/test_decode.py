@@ -9,7 +9,7 @@ import re
 import msgpack  # type: ignore[import-untyped]
 import pytest
 
-from pytest_cachecompat.decode import Decoded, decode_bytes, hex_lines
+from pytest_cachecompat.forms import Decoded, decode_bytes, hex_lines
 
 
 class Rec:

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_cachecompat.canonical import canonical
-from pytest_cachecompat.diff import Change, diff_layout, diff_layouts, diff_trees
+from pytest_cachecompat.layout import Change, canonical, diff_layout, diff_layouts, diff_trees
 
 ALL_KINDS = {
     "record added",

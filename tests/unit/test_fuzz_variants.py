@@ -13,7 +13,7 @@ import attrs
 import msgpack  # type: ignore[import-untyped]
 import pytest
 
-from pytest_cachecompat.fuzz import KINDS, Variant, variant, variants
+from pytest_cachecompat.golden._fuzz import KINDS, Variant, variant, variants
 
 # A realistic archive: a version header, then a record, as a msgpack stream.
 ARCHIVE = msgpack.packb(3) + msgpack.packb(
@@ -98,7 +98,7 @@ PINNED_DIGEST = "7debed5ac69ba6771e359bd3079add3ce3fe96f9d8ecbf3ef087d7624cd522d
 def test_variants_do_not_depend_on_the_interpreter_hash_seed(hash_seed: str) -> None:
     script = (
         "import sys, msgpack, hashlib\n"
-        "from pytest_cachecompat.fuzz import variants\n"
+        "from pytest_cachecompat.golden import variants\n"
         f"data = {ARCHIVE!r}\n"
         "h = hashlib.sha256()\n"
         "for v in variants(data, 500):\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 import msgpack  # type: ignore[import-untyped]
 import pytest
 
-from pytest_cachecompat.isolation import (
+from pytest_cachecompat.loading import (
     CallOutcome,
     InProcessLoader,
     IsolatedLoader,

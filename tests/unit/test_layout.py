@@ -19,7 +19,7 @@ import pydantic
 import pytest
 from layout_cases import future, models
 
-from pytest_cachecompat.introspect import (
+from pytest_cachecompat.kinds import (
     MISSING,
     UnsupportedType,
     inspect_record,
@@ -838,7 +838,7 @@ _SCRIPT = """
 import json
 from layout_cases import future, models
 from pytest_cachecompat.layout import collect_layouts
-from pytest_cachecompat.samples import default_samples
+from pytest_cachecompat.layout import default_samples
 roots = [future.Tree, models.AttrsRecord, models.DataRecord, models.Owner, models.Packet,
          models.Movie, models.Holder, models.Slotted, models.Reduced, models.Perm]
 print(json.dumps(collect_layouts(roots)))
@@ -865,7 +865,7 @@ def test_layouts_identical_across_hash_seeds() -> None:
 
 def test_importing_does_not_import_pydantic_or_msgspec() -> None:
     script = (
-        "import sys, pytest_cachecompat.layout, pytest_cachecompat.samples\n"
+        "import sys, pytest_cachecompat.layout, pytest_cachecompat.kinds\n"
         "print(sorted(m for m in ('pydantic', 'msgspec') if m in sys.modules))"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}

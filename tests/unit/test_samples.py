@@ -11,7 +11,7 @@ import pydantic
 import pytest
 from layout_cases import future, models
 
-from pytest_cachecompat.samples import default_samples
+from pytest_cachecompat.layout import default_samples
 
 
 def _values(samples: list[Any], name: str) -> list[Any]:

@@ -27,7 +27,7 @@ import msgspec
 import pytest
 from layout_cases.models import Color, GenericBox
 
-from pytest_cachecompat.typenames import qualified_name, type_name
+from pytest_cachecompat.kinds import qualified_name, type_name
 
 UserId = NewType("UserId", int)
 

@@ -1,0 +1,315 @@
+"""Reading ``[tool.cachecompat]`` and turning declarations into resolved families.
+
+Everything here raises ``ConfigError`` with a message that names the family,
+the key and the reference at fault; the plugin turns it into a pytest usage
+error, so a user never sees a traceback from inside the plugin.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import _versions as versions
+from ._family import EXPECT_MODES, FREEZE_MODES, MISS_MODES, Family
+
+DEFAULT_STORE = "tests/cachecompat"
+DEFAULT_TIMEOUT = 10.0
+
+TOP_KEYS = ("store", "timeout", "isolate", "families")
+FAMILY_KEYS = tuple(f.name for f in attrs.fields(Family) if f.name != "name")
+
+
+class ConfigError(Exception):
+    """A declaration that cannot be used; the message says which and why."""
+
+
+@attrs.frozen
+class Settings:
+    """The top level of ``[tool.cachecompat]``."""
+
+    store: Path
+    timeout: float = DEFAULT_TIMEOUT
+    isolate: bool = False
+    source: str = "pyproject.toml"
+
+
+@attrs.frozen
+class ResolvedFamily:
+    """A family whose references were imported and checked."""
+
+    name: str
+    version_ref: str
+    version: versions.VersionValue
+    records: tuple[type, ...]
+    dumps: Callable[[Any], Any]
+    dumps_ref: str
+    loads: Callable[[bytes], Any]
+    loads_ref: str
+    rejects: tuple[type[BaseException], ...]
+    rejects_refs: tuple[str, ...]
+    miss: str | None
+    samples: Callable[[], Iterable[object]] | None
+    default_samples: bool
+    freeze: str
+    expect: Mapping[str, str]
+    timeout: float
+    isolate: bool
+    store: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.store / self.name
+
+    @property
+    def version_folder(self) -> Path:
+        return self.folder / versions.folder_name(self.version)
+
+    @property
+    def version_label(self) -> str:
+        return self.version_ref.rpartition(":")[2]
+
+
+def find_pyproject(rootpath: Path, inipath: Path | None) -> Path | None:
+    if inipath is not None and inipath.name == "pyproject.toml":
+        return inipath
+    candidate = rootpath / "pyproject.toml"
+    return candidate if candidate.is_file() else None
+
+
+def read_tool_table(pyproject: Path | None) -> dict[str, Any]:
+    if pyproject is None:
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: cannot be read: {exc}") from None
+    table = data.get("tool", {}).get("cachecompat", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.cachecompat] must be a table")
+    return table
+
+
+def _unknown_key_error(where: str, key: str, known: Sequence[str]) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ConfigError(f"{where}: unknown key {key!r}{hint}; known keys: {', '.join(known)}")
+
+
+def parse_settings(table: Mapping[str, Any], rootpath: Path, source: str) -> Settings:
+    for key in table:
+        if key not in TOP_KEYS:
+            raise _unknown_key_error(f"{source} [tool.cachecompat]", key, TOP_KEYS)
+    store = table.get("store", DEFAULT_STORE)
+    if not isinstance(store, str) or not store:
+        raise ConfigError(f"{source} [tool.cachecompat] store: must be a non-empty path string")
+    timeout = _check_timeout(table.get("timeout", DEFAULT_TIMEOUT), f"{source} [tool.cachecompat]")
+    isolate = table.get("isolate", False)
+    if not isinstance(isolate, bool):
+        raise ConfigError(f"{source} [tool.cachecompat] isolate: must be true or false")
+    return Settings(
+        store=(rootpath / store).resolve(), timeout=timeout, isolate=isolate, source=source
+    )
+
+
+def _check_timeout(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where} timeout: must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def families_from_table(table: Mapping[str, Any], source: str) -> list[Family]:
+    declared = table.get("families", {})
+    if not isinstance(declared, dict):
+        raise ConfigError(f"{source} [tool.cachecompat.families] must be a table of tables")
+    families = []
+    for name, body in declared.items():
+        where = f"{source} [tool.cachecompat.families.{name}]"
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where} must be a table")
+        for key in body:
+            if key not in FAMILY_KEYS:
+                raise _unknown_key_error(where, key, FAMILY_KEYS)
+        for required in ("version", "records", "dumps", "loads"):
+            if required not in body:
+                raise ConfigError(f"{where}: missing required key {required!r}")
+        try:
+            families.append(Family(name=name, **body))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    return families
+
+
+def import_ref(ref: str, where: str, key: str) -> Any:
+    """Import ``"package.module:attr.sub"``; errors name the family, key and reference."""
+    module_name, sep, attr_path = ref.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise ConfigError(f"{where} {key} = {ref!r}: expected 'module:attribute'")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ConfigError(
+            f"{where} {key} = {ref!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    for part in attr_path.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ConfigError(
+                f"{where} {key} = {ref!r}: {module_name!r} has no attribute {attr_path!r}"
+            ) from None
+    return obj
+
+
+def ref_of(obj: Any, where: str, key: str) -> str:
+    """The import reference of an object given directly; it must be importable by that name."""
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if not module or not qualname or "<locals>" in qualname:
+        raise ConfigError(
+            f"{where} {key} = {obj!r}: must be importable by name "
+            "(a module-level function or class), or given as 'module:attribute'"
+        )
+    return f"{module}:{qualname}"
+
+
+def _resolve(value: Any, where: str, key: str) -> tuple[Any, str]:
+    if isinstance(value, str):
+        return import_ref(value, where, key), value
+    return value, ref_of(value, where, key)
+
+
+def _resolve_callable(value: Any, where: str, key: str) -> tuple[Callable[..., Any], str]:
+    obj, ref = _resolve(value, where, key)
+    if not callable(obj):
+        raise ConfigError(f"{where} {key} = {ref!r}: is not callable ({type(obj).__name__})")
+    return obj, ref
+
+
+def _resolve_records(family: Family, where: str) -> tuple[type, ...]:
+    from pytest_cachecompat.kinds import UnsupportedType, inspect_record
+
+    if isinstance(family.records, str) or not family.records:
+        raise ConfigError(f"{where} records: must be a non-empty list of 'module:Class' references")
+    records = []
+    for value in family.records:
+        obj, ref = _resolve(value, where, "records")
+        if not isinstance(obj, type):
+            raise ConfigError(f"{where} records = {ref!r}: is not a class ({type(obj).__name__})")
+        try:
+            inspect_record(obj)
+        except UnsupportedType as exc:
+            raise ConfigError(f"{where} records = {ref!r}: {exc}") from None
+        records.append(obj)
+    return tuple(records)
+
+
+def _resolve_rejects(
+    family: Family, where: str
+) -> tuple[tuple[type[BaseException], ...], tuple[str, ...]]:
+    if isinstance(family.rejects, str):
+        raise ConfigError(f"{where} rejects: must be a list of exception references")
+    classes, refs = [], []
+    for value in family.rejects:
+        obj, ref = _resolve(value, where, "rejects")
+        if not (isinstance(obj, type) and issubclass(obj, BaseException)):
+            raise ConfigError(f"{where} rejects = {ref!r}: is not an exception class")
+        classes.append(obj)
+        refs.append(ref)
+    return tuple(classes), tuple(refs)
+
+
+def _check_choices(family: Family, where: str) -> None:
+    if family.freeze not in FREEZE_MODES:
+        raise ConfigError(
+            f"{where} freeze = {family.freeze!r}: must be one of {', '.join(FREEZE_MODES)}"
+        )
+    if family.miss is not None and family.miss not in MISS_MODES:
+        raise ConfigError(f"{where} miss = {family.miss!r}: must be one of {', '.join(MISS_MODES)}")
+    for key in ("default_samples", "isolate"):
+        value = getattr(family, key)
+        if not isinstance(value, bool) and not (key == "isolate" and value is None):
+            raise ConfigError(f"{where} {key}: must be true or false, not {value!r}")
+    if not isinstance(family.expect, Mapping):
+        raise ConfigError(f"{where} expect: must be a table of version = 'reject' | 'load'")
+    for version, mode in family.expect.items():
+        if mode not in EXPECT_MODES:
+            raise ConfigError(
+                f"{where} expect.{version} = {mode!r}: must be one of {', '.join(EXPECT_MODES)}"
+            )
+
+
+def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedFamily:
+    """Import and check every reference of one family."""
+    where = f"{source} family {family.name!r}:"
+    if not isinstance(family.version, str):
+        raise ConfigError(f"{where} version: must be a 'module:CONSTANT' reference string")
+    version = import_ref(family.version, where, "version")
+    problem = versions.validate(version)
+    if problem:
+        raise ConfigError(f"{where} version = {family.version!r}: the constant {problem}")
+    _check_choices(family, where)
+    dumps, dumps_ref = _resolve_callable(family.dumps, where, "dumps")
+    loads, loads_ref = _resolve_callable(family.loads, where, "loads")
+    samples = _resolve_callable(family.samples, where, "samples")[0] if family.samples else None
+    rejects, rejects_refs = _resolve_rejects(family, where)
+    timeout = settings.timeout if family.timeout is None else _check_timeout(family.timeout, where)
+    return ResolvedFamily(
+        name=family.name,
+        version_ref=family.version,
+        version=version,
+        records=_resolve_records(family, where),
+        dumps=dumps,
+        dumps_ref=dumps_ref,
+        loads=loads,
+        loads_ref=loads_ref,
+        rejects=rejects,
+        rejects_refs=rejects_refs,
+        miss=family.miss,
+        samples=samples,
+        default_samples=family.default_samples,
+        freeze=family.freeze,
+        expect={str(k): v for k, v in family.expect.items()},
+        timeout=timeout,
+        isolate=settings.isolate if family.isolate is None else family.isolate,
+        store=settings.store,
+    )
+
+
+def check_family_name(name: object, source: str) -> None:
+    if not isinstance(name, str) or versions.validate(name) is not None:
+        raise ConfigError(
+            f"{source}: family name {name!r} must be a non-empty string of letters, "
+            "digits and '.', '_', '+', '-' (it names a folder in the store)"
+        )
+
+
+def resolve_all(
+    pyproject_families: Sequence[Family],
+    hook_families: Sequence[object],
+    settings: Settings,
+) -> list[ResolvedFamily]:
+    """Resolve families from both sources; a name declared twice is an error."""
+    seen: dict[str, str] = {}
+    resolved = []
+    tagged: list[tuple[object, str]] = [(f, settings.source) for f in pyproject_families]
+    tagged += [(f, "conftest hook pytest_cachecompat_families") for f in hook_families]
+    for family, source in tagged:
+        if not isinstance(family, Family):
+            raise ConfigError(
+                f"{source}: returned {family!r}; expected pytest_cachecompat.Family objects"
+            )
+        check_family_name(family.name, source)
+        if family.name in seen:
+            raise ConfigError(
+                f"family {family.name!r} is declared twice: in {seen[family.name]} and in {source}"
+            )
+        seen[family.name] = source
+        resolved.append(resolve_family(family, settings, source))
+    return resolved

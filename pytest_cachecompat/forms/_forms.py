@@ -1,0 +1,163 @@
+"""What gets recorded for a record type: its layout text and its serialized forms.
+
+Pure functions over a resolved family; they raise ``CheckError`` with a
+message that names the family, the reference and the sample at fault.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from pytest_cachecompat import store
+from pytest_cachecompat.config import ResolvedFamily
+from pytest_cachecompat.kinds import qualified_name
+from pytest_cachecompat.layout import Layout, canonical, default_samples, layout_of, render
+
+from ._decode import decode_bytes, hex_lines
+
+FORMAT_VERSION = 1
+
+
+class CheckError(Exception):
+    """A check could not run; the message says what to fix."""
+
+
+def to_text(document: Any) -> str:
+    """The stored text of a recorded document: stable, readable, diff-friendly."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def layout_text(cls: type) -> tuple[Layout, str]:
+    layout = layout_of(cls)
+    return layout, to_text(layout)
+
+
+def parse_recorded(text: str, path: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CheckError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); it was probably edited "
+            "by hand. Restore it from version control (git checkout -- <file>)."
+        ) from None
+
+
+def samples_for(family: ResolvedFamily, cls: type, user_samples: Sequence[object]) -> list[object]:
+    """Default samples of ``cls`` (unless turned off), then the user's samples of that type."""
+    chosen: list[object] = []
+    if family.default_samples:
+        try:
+            chosen.extend(default_samples(cls))
+        except Exception as exc:
+            raise CheckError(
+                f"family {family.name!r}: cannot build default samples of {qualified_name(cls)}: "
+                f"{type(exc).__name__}: {exc}. Provide them with the family's `samples` hook "
+                "and set default_samples = false."
+            ) from None
+    chosen.extend(s for s in user_samples if type(s) is cls)
+    return chosen
+
+
+def dump_sample(family: ResolvedFamily, sample: object, index: int, record: str) -> bytes:
+    """``dumps(sample)``, twice: the bytes must be bytes and the same both times."""
+    first = _call_dumps(family, sample, index, record)
+    second = _call_dumps(family, sample, index, record)
+    if first != second:
+        raise CheckError(
+            f"family {family.name!r}: dumps = {family.dumps_ref} is not deterministic: "
+            f"two calls on sample {index} of {record} gave different bytes "
+            f"({len(first)} and {len(second)} bytes, "
+            f"first difference at byte {_first_difference(first, second)}). A cache format must "
+            "write the same bytes for the same value: sort sets and dict keys, drop timestamps."
+        )
+    return first
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
+def _call_dumps(family: ResolvedFamily, sample: object, index: int, record: str) -> bytes:
+    try:
+        data = family.dumps(sample)
+    except Exception as exc:
+        raise CheckError(
+            f"family {family.name!r}: dumps = {family.dumps_ref} raised "
+            f"{type(exc).__name__}: {exc} "
+            f"on sample {index} of {record}: {render(canonical(sample))}"
+        ) from exc
+    if isinstance(data, bytearray | memoryview):
+        data = bytes(data)
+    if not isinstance(data, bytes):
+        raise CheckError(
+            f"family {family.name!r}: dumps = {family.dumps_ref} returned {type(data).__name__}, "
+            f"expected bytes (sample {index} of {record})"
+        )
+    return data
+
+
+@attrs.frozen
+class SerializedForms:
+    document: dict[str, Any]
+    text: str
+    positional: bool
+
+
+def serialized_forms(
+    family: ResolvedFamily, cls: type, samples: Sequence[object]
+) -> SerializedForms:
+    record = qualified_name(cls)
+    entries = []
+    positional = False
+    for index, sample in enumerate(samples):
+        data = dump_sample(family, sample, index, record)
+        decoded = decode_bytes(data)
+        positional = positional or _is_positional(decoded.format, decoded.tree)
+        entries.append(
+            {
+                "value": canonical(sample),
+                "format": decoded.format,
+                "bytes": hex_lines(data),
+                "decoded": decoded.tree,
+            }
+        )
+    document = {"record": record, "format_version": FORMAT_VERSION, "samples": entries}
+    return SerializedForms(document=document, text=to_text(document), positional=positional)
+
+
+def positional_warning(record: str) -> str:
+    return (
+        f"{record} is written positionally (as an array): inserting or reordering fields "
+        "is misread by old readers unless the version is bumped"
+    )
+
+
+def is_positional_layout(layout: Layout) -> bool:
+    """Kinds that every serializer writes by position: NamedTuples and array_like Structs."""
+    options = layout.get("options") or {}
+    return layout.get("kind") == "namedtuple" or bool(options.get("array_like"))
+
+
+def _is_positional(fmt: str, tree: object) -> bool:
+    """A record written as an array (after an optional version header) is read by position."""
+    if fmt == "msgpack-stream" and isinstance(tree, list) and tree:
+        tree = tree[-1]
+    return fmt.startswith("msgpack") and isinstance(tree, list)
+
+
+def is_frozen(family: ResolvedFamily) -> bool:
+    """Whether ``--snapshot-update`` must leave the current version's recorded files alone.
+
+    Asked once per process at the start of the run (``Run``), so
+    that files this very run records do not freeze their own siblings.
+    """
+    folder = family.version_folder
+    if family.freeze == "released":
+        return (folder / store.MANIFEST_NAME).exists()
+    return bool(store.read_layouts(folder))

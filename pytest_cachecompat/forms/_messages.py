@@ -1,0 +1,111 @@
+"""The words of every failure: what changed, why it matters, and the exact next step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pytest_cachecompat.config import ResolvedFamily, versions
+
+UPDATE_COMMAND = "pytest --cache-compat --snapshot-update"
+
+
+def next_version(value: versions.VersionValue) -> str:
+    if isinstance(value, int):
+        return str(value + 1)
+    return "a higher version" if versions.sort_key(value) is not None else "a new value"
+
+
+def constant(family: ResolvedFamily) -> str:
+    """``SIMPLE_CACHE_VERSION`` as a developer sees it in their code."""
+    return family.version_label
+
+
+def bullet(lines: Sequence[str]) -> str:
+    return "\n".join(f"  - {line}" for line in lines)
+
+
+def bump_fix(family: ResolvedFamily) -> str:
+    return (
+        f"Fix: bump {family.version_ref} from {family.version!r} "
+        f"to {next_version(family.version)}, "
+        f"then run `{UPDATE_COMMAND}` to record the new version. "
+        f"v{family.version} stays recorded as it is: it describes caches that users already have."
+    )
+
+
+def layout_changed(
+    family: ResolvedFamily, record: str, changes: Sequence[str], *, frozen: bool = True
+) -> str:
+    return (
+        f"layout of {record} changed but {constant(family)} is still {family.version!r} "
+        f"(family {family.name!r})\n"
+        f"What changed against the recorded v{family.version}:\n{bullet(changes)}\n"
+        f"{bump_fix(family) if frozen else rerecord_fix(family)}"
+    )
+
+
+def rerecord_fix(family: ResolvedFamily) -> str:
+    return (
+        f'v{family.version} has no golden archives yet (freeze = "released"): if it was never '
+        f"released, re-record it with `{UPDATE_COMMAND}`. If it was, bump "
+        f"{family.version_ref} to {next_version(family.version)} and freeze v{family.version} "
+        "from the released code."
+    )
+
+
+def serialized_changed(
+    family: ResolvedFamily, record: str, differences: Sequence[str], *, frozen: bool = True
+) -> str:
+    return (
+        f"serialized form of {record} changed but {constant(family)} is still {family.version!r} "
+        f"(family {family.name!r}): {family.dumps_ref} now writes different bytes for the same "
+        f"samples.\n"
+        f"Decoded difference (recorded -> now):\n{bullet(differences)}\n"
+        f"{bump_fix(family) if frozen else rerecord_fix(family)}"
+    )
+
+
+def not_recorded(
+    family: ResolvedFamily,
+    record: str,
+    previous: versions.VersionValue | None,
+    changes: Sequence[str],
+    what: str = "layout",
+) -> str:
+    if previous is None:
+        history = no_previous_version(family)
+    elif changes:
+        history = f"Changes against v{previous}:\n{bullet(changes)}"
+    else:
+        history = f"No change against v{previous}."
+    bumped = f" ({constant(family)} was bumped from {previous!r})" if previous is not None else ""
+    return (
+        f"no {what} of {record} is recorded for v{family.version} of family "
+        f"{family.name!r}{bumped}.\n{history}\n"
+        f"Record it: `{UPDATE_COMMAND}`, then commit {family.version_folder.name}/ in the store."
+    )
+
+
+def no_previous_version(family: ResolvedFamily) -> str:
+    """Why there is nothing to compare with: no other version, or versions without an order."""
+    from pytest_cachecompat import store
+
+    others = [
+        v for v in store.recorded_versions(family.folder, family.version) if v != family.version
+    ]
+    if not others or versions.sort_key(family.version) is not None:
+        return "No earlier version is recorded."
+    return (
+        f"Recorded: {', '.join(f'v{v}' for v in others)}; {family.version!r} is not a number "
+        "or a PEP 440 version, so which one came before it is unknown and nothing is compared."
+    )
+
+
+def version_lowered(family: ResolvedFamily, highest: versions.VersionValue) -> str:
+    return (
+        f"{family.version_ref} is {family.version!r}, lower than v{highest}, which is already "
+        f"recorded for family {family.name!r}. Cache versions only go up: a lower version would "
+        f"make users' caches written by v{highest} look current. "
+        f"Set {constant(family)} above {highest!r}"
+        f"{f' (to {highest + 1} or higher)' if isinstance(highest, int) else ''}."
+    )

@@ -1,0 +1,239 @@
+"""Stale store content: folders and files in the store that no declared family or version explains.
+
+Stale items are reported (a warning in every ``--cache-compat`` run, a failure
+under ``--cache-compat-release``) and never deleted: the store holds the
+project's history, and only a person may decide that a piece of it is gone.
+
+What the store may hold (``<store>/<family>/v<V>/``):
+
+- a folder per declared family, and in it a folder per version;
+- in a version folder: ``*.layout.json``, ``*.samples.json``, ``CHANGES.md``,
+  ``MANIFEST.json`` and ``archives/`` with the files the manifest lists;
+- in the current version's folder, layouts only of record types the current
+  code has, and serialized forms only of its roots.
+
+Dotfiles (such as the temporary files of atomic writes) are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from pytest_cachecompat import store
+from pytest_cachecompat.config import versions
+from pytest_cachecompat.store import StoreError, listed_files
+
+if TYPE_CHECKING:
+    from pytest_cachecompat.run import Run
+
+STALE_KEY = "stale"
+
+
+@attrs.frozen
+class Declared:
+    """What the current code says one family's folder should hold."""
+
+    name: str
+    version: versions.VersionValue
+    version_ref: str
+    records: frozenset[str]  # qualified names of every record type at the current version
+    roots: frozenset[str]  # qualified names of the declared roots (they have serialized forms)
+
+
+@attrs.frozen
+class StaleItem:
+    """One stale file or folder: where it is (relative to ``root``), its family, and why."""
+
+    path: str
+    family: str | None
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"path": self.path, "family": self.family, "reason": self.reason}
+
+
+def find_stale(store_path: Path, declared: Sequence[Declared], root: Path) -> list[StaleItem]:
+    """Every stale item of the store, in path order; paths are shown relative to ``root``."""
+    if not store_path.is_dir():
+        return []
+    by_name = {family.name: family for family in declared}
+    found: list[StaleItem] = []
+    for child in _visible(store_path.iterdir()):
+        family = by_name.get(child.name)
+        if family is not None and child.is_dir():
+            found.extend(_family_folder(child, family, root))
+        elif child.is_dir():
+            known = ", ".join(sorted(by_name)) or "none"
+            found.append(
+                StaleItem(
+                    _show(child, root),
+                    None,
+                    f"folder of a family named {child.name!r}, but no such family is declared "
+                    f"(declared: {known}); if that cache is gone, remove the folder by hand",
+                )
+            )
+        else:
+            found.append(
+                StaleItem(
+                    _show(child, root), None, "unknown file in the store (not a family folder)"
+                )
+            )
+    return sorted(found, key=lambda item: item.path)
+
+
+def _family_folder(folder: Path, family: Declared, root: Path) -> Iterable[StaleItem]:
+    for child in _visible(folder.iterdir()):
+        version = versions.parse_folder(child.name, family.version) if child.is_dir() else None
+        if version is None:
+            what = "folder" if child.is_dir() else "file"
+            yield StaleItem(
+                _show(child, root),
+                family.name,
+                f"unknown {what} in family {family.name!r} "
+                "(only v<version> folders belong here, e.g. "
+                f"{versions.folder_name(family.version)})",
+            )
+            continue
+        yield from _version_folder(child, family, version, root)
+
+
+def _version_folder(
+    folder: Path, family: Declared, version: versions.VersionValue, root: Path
+) -> Iterable[StaleItem]:
+    current = str(version) == str(family.version)
+    where = f"family {family.name!r} v{version}"
+    listed = _listed_archives(folder)
+    has_content = False
+    for child in _visible(folder.iterdir()):
+        name = child.name
+        if child.is_dir() and name == store.ARCHIVES_DIR:
+            has_content = True
+            yield from _archives(child, listed, family.name, where, root)
+        elif child.is_file() and name.endswith(store.LAYOUT_SUFFIX):
+            has_content = True
+            record = name[: -len(store.LAYOUT_SUFFIX)]
+            if current and record not in {store.stem(r) for r in family.records}:
+                yield StaleItem(
+                    _show(child, root),
+                    family.name,
+                    f"layout of a record type the current code does not have at {where} "
+                    f"(the current version, {family.version_ref} = {family.version!r}); "
+                    "it was removed, renamed or is no longer reachable from the declared records",
+                )
+        elif child.is_file() and name.endswith(store.SAMPLES_SUFFIX):
+            record = name[: -len(store.SAMPLES_SUFFIX)]
+            if current and record not in {store.stem(r) for r in family.roots}:
+                yield StaleItem(
+                    _show(child, root),
+                    family.name,
+                    f"serialized forms of a record type that is not a declared root at {where} "
+                    "(the current version)",
+                )
+        elif child.is_file() and name == store.MANIFEST_NAME:
+            has_content = True
+        elif child.is_file() and name == store.REGRESSIONS_NAME:
+            pass  # fuzz regression archives (--cache-compat-fuzz-save)
+        elif child.is_file() and name == store.CHANGES_NAME:
+            pass
+        else:
+            what = "folder" if child.is_dir() else "file"
+            yield StaleItem(_show(child, root), family.name, f"unknown {what} in {where}")
+    if not has_content:
+        yield StaleItem(
+            _show(folder, root),
+            family.name,
+            f"{where} has no recorded layout and no golden manifest",
+        )
+
+
+def _archives(
+    folder: Path, listed: frozenset[str] | None, family: str, where: str, root: Path
+) -> Iterable[StaleItem]:
+    if listed is None:  # no manifest, or one that cannot be read (the golden check says so)
+        if (folder.parent / store.MANIFEST_NAME).exists():
+            return
+        yield StaleItem(
+            _show(folder, root),
+            family,
+            f"archives of {where} without a {store.MANIFEST_NAME} (an interrupted freeze?); "
+            "they are not golden and no check reads them",
+        )
+        return
+    # os.walk rather than rglob + relative_to: a store holds tens of thousands
+    # of archives, and the path arithmetic of pathlib cost more than a second.
+    # Like rglob, it does not descend into symlinked folders.
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        prefix = os.path.relpath(top, folder.parent).replace(os.sep, "/")
+        for name in sorted(files):
+            if name.startswith(".") or f"{prefix}/{name}" in listed:
+                continue
+            path = Path(top, name)
+            if not path.is_file():
+                continue
+            yield StaleItem(
+                _show(path, root),
+                family,
+                f"archive not listed in {where}'s {store.MANIFEST_NAME}; no check reads it",
+            )
+
+
+def _listed_archives(folder: Path) -> frozenset[str] | None:
+    path = folder / store.MANIFEST_NAME
+    if not path.is_file():
+        return None
+    try:
+        listed = listed_files(path)
+    except StoreError:
+        return None
+    from pytest_cachecompat.golden import read_regressions
+
+    try:
+        return listed | {entry.file for entry in read_regressions(folder)}
+    except StoreError:
+        return listed  # the golden check reports the unreadable REGRESSIONS.json
+
+
+def _visible(children: Iterable[Path]) -> list[Path]:
+    return sorted(child for child in children if not child.name.startswith("."))
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def declared_families(run: Run) -> list[Declared]:
+    from pytest_cachecompat.kinds import qualified_name
+    from pytest_cachecompat.layout import collect_types
+
+    return [
+        Declared(
+            name=family.name,
+            version=family.version,
+            version_ref=family.version_ref,
+            records=frozenset(collect_types(family.records)),
+            roots=frozenset(qualified_name(cls) for cls in family.records),
+        )
+        for family in run.families
+    ]
+
+
+def run_stale(run: Run) -> list[StaleItem]:
+    """The stale items of the run's store, found once per run (on the controller)."""
+    cached = run.gates.get(STALE_KEY)
+    if cached is None:
+        cached = find_stale(run.settings.store, declared_families(run), run.options.rootpath)
+        run.gates[STALE_KEY] = cached
+    return list(cached)

@@ -1,0 +1,24 @@
+"""The pytest side: building the run, the store collector and its items, the syrupy extension."""
+
+from ._collect import (
+    RESULT_PROPERTY,
+    NodeIdSelection,
+    StoreCollector,
+    rootdir_relative,
+    uncollected_store,
+)
+from ._discover_plugin import DiscoverPlugin
+from ._finish import finish_run
+from ._session import read_options, run_from_config
+
+__all__ = [
+    "RESULT_PROPERTY",
+    "DiscoverPlugin",
+    "NodeIdSelection",
+    "StoreCollector",
+    "finish_run",
+    "read_options",
+    "rootdir_relative",
+    "run_from_config",
+    "uncollected_store",
+]

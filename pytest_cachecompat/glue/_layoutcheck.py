@@ -1,0 +1,204 @@
+"""The layout gate for one record type (SPEC §4, rules 1-7).
+
+The recorded files are syrupy snapshots; syrupy decides whether to write
+them (``--snapshot-update``, never over a frozen version). This module reads
+the recorded side first, so that a failure can say in words what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from pytest_cachecompat import forms, store
+from pytest_cachecompat.config import ResolvedFamily, versions
+from pytest_cachecompat.forms import messages
+from pytest_cachecompat.layout import diff_layout, diff_trees
+from pytest_cachecompat.store import StoreError, read_json
+
+from ._snapshot import make_assertion
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_cachecompat.run import Run
+
+
+@attrs.define
+class Verdict:
+    status: str = "passed"
+    failures: list[str] = attrs.field(factory=list)
+    changes: list[str] = attrs.field(factory=list)
+    warnings: list[str] = attrs.field(factory=list)
+
+    def fail(self, status: str, message: str) -> None:
+        self.status = status
+        self.failures.append(message)
+
+    def summary(self) -> dict[str, Any]:
+        return {"status": self.status, "changes": self.changes, "warnings": self.warnings}
+
+
+def check_record(
+    item: pytest.Item,
+    family: ResolvedFamily,
+    record: str,
+    cls: type,
+    is_root: bool,
+    run: Run,
+) -> Verdict:
+    verdict = Verdict()
+    higher = run.higher_versions(family)
+    if higher:
+        verdict.fail("lowered", messages.version_lowered(family, higher[-1]))
+        return verdict
+    try:
+        _check_layout(item, verdict, family, record, cls, run)
+        # A refused layout records nothing: its serialized form is only compared, if recorded.
+        samples_recorded = store.samples_path(family.version_folder, record).exists()
+        if is_root and (not verdict.failures or samples_recorded):
+            _check_serialized(item, verdict, family, record, cls, run)
+    except (forms.CheckError, StoreError) as exc:
+        verdict.fail("error", str(exc))
+    return verdict
+
+
+def _check_layout(
+    item: pytest.Item,
+    verdict: Verdict,
+    family: ResolvedFamily,
+    record: str,
+    cls: type,
+    run: Run,
+) -> None:
+    layout, text = forms.layout_text(cls)
+    if forms.is_positional_layout(layout):
+        verdict.warnings.append(forms.positional_warning(record))
+    path = store.layout_path(family.version_folder, record)
+    frozen = run.is_frozen(family)
+    if frozen and not path.exists():
+        # A record new to a recorded version changes that version's layout too,
+        # once its recording was complete (finish.py writes CHANGES.md only then);
+        # before that, a partial recording (-k, a node id, an erroring item) may be completed.
+        complete = (family.version_folder / store.CHANGES_NAME).exists()
+        kinds = ("record moved", "record added") if complete else ("record moved",)
+        moved = [
+            c.text
+            for c in run.family_changes(family, family.version)
+            if c.kind in kinds and c.record == record
+        ]
+        if moved:
+            verdict.changes = moved
+            verdict.fail("changed", messages.layout_changed(family, record, moved, frozen=frozen))
+            return
+
+    def explain_change() -> str:
+        old = read_json(path)
+        changes = [c.text for c in diff_layout(old, layout)] or [
+            f"{path.name} differs from the current layout but describes the same structure: "
+            "it was edited by hand; restore it from version control"
+        ]
+        verdict.changes = changes
+        return messages.layout_changed(family, record, changes, frozen=frozen)
+
+    def explain_missing() -> str:
+        previous = run.previous_version(family)
+        changes = [] if previous is None else _changes_since(run, family, previous, record, layout)
+        verdict.changes = changes
+        return messages.not_recorded(family, record, previous, changes)
+
+    _assert_snapshot(item, verdict, path, text, frozen, explain_change, explain_missing)
+
+
+def _changes_since(
+    run: Run,
+    family: ResolvedFamily,
+    previous: versions.VersionValue,
+    record: str,
+    layout: dict[str, Any],
+) -> list[str]:
+    old = run.recorded_layouts(family, previous)
+    if record in old:
+        return [c.text for c in diff_layout(old[record], layout)]
+    related = [c.text for c in run.family_changes(family, previous) if c.record == record]
+    return related or [f"{record}: new record type"]
+
+
+def _check_serialized(
+    item: pytest.Item,
+    verdict: Verdict,
+    family: ResolvedFamily,
+    record: str,
+    cls: type,
+    run: Run,
+) -> None:
+    samples = forms.samples_for(family, cls, run.user_samples(family))
+    if not samples:
+        verdict.warnings.append(f"{record}: no samples, so its serialized form is not checked")
+        return
+    serialized = forms.serialized_forms(family, cls, samples)
+    warning = forms.positional_warning(record)
+    if serialized.positional and warning not in verdict.warnings:
+        verdict.warnings.append(warning)
+    path = store.samples_path(family.version_folder, record)
+    frozen = run.is_frozen(family)
+
+    def explain_change() -> str:
+        differences = _serialized_differences(read_json(path), serialized.document)
+        verdict.changes.append(
+            f"{record}: serialized form changed "
+            f"({len(differences)} difference{'' if len(differences) == 1 else 's'})"
+        )
+        return messages.serialized_changed(family, record, differences, frozen=frozen)
+
+    def explain_missing() -> str:
+        return messages.not_recorded(
+            family, record, run.previous_version(family), [], what="serialized form"
+        )
+
+    _assert_snapshot(item, verdict, path, serialized.text, frozen, explain_change, explain_missing)
+
+
+def _serialized_differences(old: Any, new: dict[str, Any]) -> list[str]:
+    old_samples = old.get("samples", []) if isinstance(old, dict) else []
+    new_samples = new["samples"]
+    lines: list[str] = []
+    if len(old_samples) != len(new_samples):
+        lines.append(f"{len(old_samples)} samples recorded, {len(new_samples)} now")
+    for index, (before, after) in enumerate(zip(old_samples, new_samples, strict=False)):
+        if not isinstance(before, dict):
+            continue
+        for key in ("decoded", "value"):
+            lines.extend(diff_trees(before.get(key), after[key], root=f"sample {index} {key}"))
+        if not lines and before.get("bytes") != after["bytes"]:
+            lines.append(f"sample {index}: bytes differ ({' '.join(after['bytes'])[:80]}...)")
+    return lines or [
+        "the recorded file differs only in formatting: it was edited by hand; restore it"
+    ]
+
+
+def _assert_snapshot(
+    item: pytest.Item,
+    verdict: Verdict,
+    path: Path,
+    text: str,
+    frozen: bool,
+    explain_change: Callable[[], str],
+    explain_missing: Callable[[], str],
+) -> None:
+    recorded_text = path.read_text(encoding="utf-8") if path.exists() else None
+    name = path.name.removesuffix(".json")
+    matched = make_assertion(item, frozen=frozen)(name=name) == text
+    if matched:
+        if recorded_text is None:
+            verdict.status = "recorded"
+        elif recorded_text != text:
+            verdict.status = "updated"
+        return
+    if recorded_text is None:
+        verdict.fail("missing", explain_missing())
+    else:
+        verdict.fail("changed", explain_change())

@@ -1,0 +1,312 @@
+"""Golden archives: freezing the current version's bytes, and checking every frozen version.
+
+A freeze writes each root sample's ``dumps`` bytes to
+``<store>/<family>/v<V>/archives/`` and then, last, the manifest: a run killed
+half-way leaves no manifest, so the version is simply not frozen yet. An
+existing manifest is never rewritten.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from pytest_cachecompat import forms, store
+from pytest_cachecompat.config import ResolvedFamily, versions
+from pytest_cachecompat.kinds import qualified_name
+from pytest_cachecompat.layout import canonical
+from pytest_cachecompat.store import ArchiveEntry, Manifest, StoreError, read_manifest, sha256
+
+from ._judge import FAILED, Expectation, Judgement, judge, summarize
+
+if TYPE_CHECKING:
+    from pytest_cachecompat.loading import CallOutcome, Loader
+    from pytest_cachecompat.run import Run
+
+# What the worker of ``isolate = true`` calls on the loaded value (see judge.summarize).
+SUMMARIZE_REF = "pytest_cachecompat.golden:summarize"
+
+
+def archived_versions(family: ResolvedFamily) -> list[versions.VersionValue]:
+    """Versions of a family that have a manifest in the store, ordered."""
+    if not family.folder.is_dir():
+        return []
+    found = [
+        value
+        for child in family.folder.iterdir()
+        if (value := versions.parse_folder(child.name, family.version)) is not None
+        and (child / store.MANIFEST_NAME).exists()
+    ]
+    return versions.ordered(found)
+
+
+def written_by(family: ResolvedFamily) -> dict[str, str]:
+    """The distribution (and its version) that owns the family's records.
+
+    Editable installs often do not map their packages to a distribution, so
+    a distribution named like the top-level package, then the package's
+    ``__version__``, stand in.
+    """
+    top = family.records[0].__module__.partition(".")[0]
+    candidates = [*importlib.metadata.packages_distributions().get(top, []), top]
+    for dist in candidates:
+        try:
+            return {"distribution": dist, "version": importlib.metadata.version(dist)}
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    module = sys.modules.get(top)
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str) and version:
+        return {"module": top, "version": version}
+    return {"module": top, "version": "unknown (not an installed distribution)"}
+
+
+def freeze_all(run: Run) -> list[str]:
+    """Freeze every family's current version; return one note per family for the summary."""
+    notes = []
+    for family in run.families:
+        try:
+            notes.append(freeze_family(family, run))
+        except (forms.CheckError, StoreError) as exc:
+            run.problems.append(f"freeze of {family.name} v{family.version} failed: {exc}")
+    return notes
+
+
+def freeze_family(family: ResolvedFamily, run: Run) -> str:
+    folder = family.version_folder
+    manifest_path = folder / store.MANIFEST_NAME
+    with store.locked(family.folder):
+        if manifest_path.exists():
+            count = len(read_manifest(manifest_path).archives)
+            return (
+                f"{family.name} v{family.version}: already frozen ({count} archives); "
+                "nothing changed (archives are never rewritten)"
+            )
+        _check_layouts_unchanged(family, run)
+        entries = list(_write_archives(family, run, folder))
+        manifest = Manifest(
+            family=family.name,
+            version=str(family.version),
+            version_ref=family.version_ref,
+            written_by=written_by(family),
+            archives=tuple(entries),
+        )
+        store.write_new(manifest_path, manifest.to_text().encode("utf-8"))
+    return f"{family.name} v{family.version}: froze {len(entries)} archives in {folder}"
+
+
+def _check_layouts_unchanged(family: ResolvedFamily, run: Run) -> None:
+    """Refuse to freeze bytes that are not what the recorded version's caches hold.
+
+    Archives are immutable: frozen from code whose layout drifted from the
+    one recorded for V, they would pin the wrong format forever.
+    """
+    if not run.recorded_layouts(family, family.version):
+        return  # never recorded (an old release frozen from a tox env, say)
+    changes = run.family_changes(family, family.version)
+    if not changes:
+        return
+    listed = "\n".join(f"  - {change.text}" for change in changes[:20])
+    raise forms.CheckError(
+        f"the layouts recorded for v{family.version} differ from the code, so these bytes are "
+        f"not what v{family.version} caches hold; nothing was written:\n{listed}\n"
+        f"Bump {family.version_ref} and record the new version "
+        "(pytest --cache-compat --snapshot-update) before freezing."
+    )
+
+
+def _write_archives(family: ResolvedFamily, run: Run, folder: Path) -> Iterator[ArchiveEntry]:
+    # Every dumps call first, then the writes: a run killed while the
+    # project's code runs (the slow part) leaves the store untouched.
+    pending: list[tuple[str, str, bytes, Any]] = []
+    for cls in family.records:
+        record = qualified_name(cls)
+        samples = forms.samples_for(family, cls, run.user_samples(family))
+        for index, sample in enumerate(samples):
+            data = forms.dump_sample(family, sample, index, record)
+            relative = f"{store.ARCHIVES_DIR}/{store.stem(record)}-{index}.bin"
+            pending.append((relative, record, data, canonical(sample)))
+    for relative, record, data, expected in pending:
+        # No manifest lists this file yet, so a leftover from an interrupted
+        # freeze is not golden and may be replaced.
+        store.atomic_write(folder / relative, data)
+        yield ArchiveEntry(
+            file=relative,
+            record=record,
+            sha256=sha256(data),
+            size=len(data),
+            expected=expected,
+        )
+
+
+@attrs.define
+class VersionOutcome:
+    failures: list[str] = attrs.field(factory=list)
+    counts: dict[str, int] = attrs.field(factory=dict)
+    archives: list[dict[str, Any]] = attrs.field(factory=list)
+    fuzz: dict[str, int] = attrs.field(factory=dict)
+
+    def add(self, entry: ArchiveEntry, judgement: Judgement) -> None:
+        self.counts[judgement.outcome] = self.counts.get(judgement.outcome, 0) + 1
+        self.archives.append(
+            {
+                "file": entry.file,
+                "record": entry.record,
+                "outcome": judgement.outcome,
+                "how": judgement.how or judgement.problem.partition("\n")[0],
+            }
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {"counts": self.counts, "archives": self.archives, "fuzz": self.fuzz}
+
+
+def relation(family: ResolvedFamily, version: versions.VersionValue) -> str:
+    """``current``, ``older``, ``newer``, or ``other`` for opaque tags that have no order."""
+    if str(version) == str(family.version):
+        return "current"
+    if versions.is_lower(version, family.version):
+        return "older"
+    if versions.is_lower(family.version, version):
+        return "newer"
+    return "other"
+
+
+def check_version(
+    family: ResolvedFamily, version: versions.VersionValue, run: Run
+) -> VersionOutcome:
+    folder = family.folder / versions.folder_name(version)
+    manifest = read_manifest(folder / store.MANIFEST_NAME)
+    _check_manifest_place(family, version, folder, manifest)
+    outcome = VersionOutcome()
+    kind = relation(family, version)
+    from ._fuzzcheck import read_regressions
+
+    # Crashing fuzz inputs kept by --cache-compat-fuzz-save (pinned "reject"),
+    # listed apart so that MANIFEST.json is never rewritten; never fuzzed again.
+    regressions = read_regressions(folder)
+    with open_loader(family) as loader:
+        for index, entry in enumerate((*manifest.archives, *regressions)):
+            is_regression = index >= len(manifest.archives)
+            listing = store.REGRESSIONS_NAME if is_regression else store.MANIFEST_NAME
+            data = _read_archive(folder, entry, outcome, listing)
+            if data is None:
+                continue
+            expectation = Expectation(
+                expected=entry.expected,
+                exact=kind == "current" and entry.expect is None,
+                pinned=entry.expect or _pin(family, version, kind),
+                miss=family.miss,
+                timeout=family.timeout,
+            )
+            judgement = judge(_call(loader, family, data), expectation)
+            outcome.add(entry, judgement)
+            if judgement.outcome == FAILED:
+                outcome.failures.append(
+                    f"{'fuzz regression' if is_regression else 'golden'} archive "
+                    f"{folder / entry.file} (family {family.name!r}, "
+                    f"{kind} version {version}, record {entry.record}), loaded with "
+                    f"{family.loads_ref}:\n{judgement.problem}"
+                )
+            fuzz_count = run.options.fuzz
+            if fuzz_count > 0 and not is_regression:
+                from ._fuzzcheck import fuzz_archive
+
+                fuzz_archive(
+                    loader, family, folder, entry, data, expectation, fuzz_count, outcome, run
+                )
+    return outcome
+
+
+def _pin(family: ResolvedFamily, version: versions.VersionValue, kind: str) -> str | None:
+    """``expect`` pins older (or newer) versions; the current version must always load."""
+    return None if kind == "current" else family.expect.get(str(version))
+
+
+def _call(loader: Loader, family: ResolvedFamily, data: bytes) -> CallOutcome:
+    """One load; the in-process loader reports every loader error in its outcome."""
+    if not family.isolate:
+        return loader.call(data)
+    try:
+        return loader.call(data)
+    except Exception as exc:  # the worker process could not start
+        raise forms.CheckError(
+            f"family {family.name!r}: cannot start a worker process for loads = "
+            f"{family.loads_ref} (isolate = true): {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _check_manifest_place(
+    family: ResolvedFamily, version: versions.VersionValue, folder: Path, manifest: Manifest
+) -> None:
+    """A manifest describes the folder it lies in; one copied or edited into another is an error."""
+    if manifest.family != family.name or manifest.version != str(version):
+        raise StoreError(
+            f"{folder / store.MANIFEST_NAME} says family {manifest.family!r} version "
+            f"{manifest.version} but lies in {folder} (family {family.name!r}, version {version}): "
+            "golden manifests are never moved or edited. Restore it from version control."
+        )
+
+
+def _read_archive(
+    folder: Path, entry: ArchiveEntry, outcome: VersionOutcome, listing: str
+) -> bytes | None:
+    """The archive's bytes, or None after recording why they cannot be trusted."""
+    path = folder / entry.file
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        outcome.add(entry, Judgement(FAILED, how="missing"))
+        outcome.failures.append(
+            f"golden archive {path} is listed in {folder / listing} but missing: "
+            "restore it from version control (archives are never regenerated)"
+        )
+        return None
+    except OSError as exc:
+        outcome.add(entry, Judgement(FAILED, how="unreadable"))
+        outcome.failures.append(f"golden archive {path} cannot be read: {exc}")
+        return None
+    digest = sha256(data)
+    if digest != entry.sha256:
+        outcome.add(entry, Judgement(FAILED, how="edited"))
+        outcome.failures.append(
+            f"golden archive {path} was edited: its sha256 is {digest}, {listing} "
+            f"says {entry.sha256}. Golden archives are bytes written by a release and must "
+            "never change: restore it from version control."
+        )
+        return None
+    return data
+
+
+@contextmanager
+def open_loader(family: ResolvedFamily) -> Iterator[Loader]:
+    from pytest_cachecompat.loading import InProcessLoader, IsolatedLoader
+
+    loader: Loader
+    if family.isolate:
+        try:
+            loader = IsolatedLoader(
+                family.loads_ref,
+                rejects_refs=family.rejects_refs,
+                summarize_ref=SUMMARIZE_REF,
+                timeout=family.timeout,
+            )
+        except Exception as exc:
+            raise forms.CheckError(
+                f"family {family.name!r}: cannot start a worker process for loads = "
+                f"{family.loads_ref} (isolate = true): {type(exc).__name__}: {exc}"
+            ) from None
+    else:
+        loader = InProcessLoader(
+            family.loads, rejects=family.rejects, summarize=summarize, timeout=family.timeout
+        )
+    try:
+        yield loader
+    finally:
+        loader.close()

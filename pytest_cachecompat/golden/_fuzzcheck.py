@@ -1,0 +1,313 @@
+"""``--cache-compat-fuzz=N``: feeding ``loads`` corrupted variants of each golden archive.
+
+Every variant (``fuzz.variants``) must be cleanly rejected or load a value
+equal to the archive's. What a loader did with one variant falls in one of:
+
+- ``rejected``: a declared rejection, or the declared miss value;
+- ``loaded``: a value equal to the archive's expected value (trailing bytes
+  ignored, say);
+- ``undetected``: a value of the right record type whose field contents
+  differ (a bit flipped inside a string, a small int changed). No loader can
+  see such a change without a checksum in its format, so it is counted and
+  reported, not failed;
+- ``crashed``: anything else -- an exception that is not a declared
+  rejection, a time-out, a dead worker process, a value of another type, a
+  ``None`` without ``miss = "none"``. Crashes fail the golden item: one
+  failure per archive, naming the first crashing seed and a command that
+  reproduces it.
+
+With ``--cache-compat-fuzz-save`` every crashing input is kept in the version
+folder as ``archives/fuzz-<sha256[:12]>.bin`` and listed in
+``REGRESSIONS.json`` pinned ``expect = "reject"``; the golden check loads
+those in every later run. ``MANIFEST.json`` is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from pytest_cachecompat import store
+from pytest_cachecompat.layout import compare_shared, render, strict_equal, type_label
+from pytest_cachecompat.store import ArchiveEntry, StoreError, read_json, sha256
+
+from . import _fuzz as fuzz
+from ._judge import Expectation
+
+if TYPE_CHECKING:
+    from pytest_cachecompat.config import ResolvedFamily
+    from pytest_cachecompat.loading import CallOutcome, Loader
+    from pytest_cachecompat.run import Run
+
+    from ._check import VersionOutcome
+
+__all__ = [
+    "CRASHED",
+    "LOADED",
+    "REGRESSIONS_KIND",
+    "REJECTED",
+    "UNDETECTED",
+    "fuzz_archive",
+    "read_regressions",
+    "reproduce_command",
+]
+
+REJECTED = "rejected"
+LOADED = "loaded"
+UNDETECTED = "undetected"
+CRASHED = "crashed"
+
+REGRESSIONS_KIND = "pytest-cachecompat fuzz regressions"
+REGRESSIONS_FORMAT = 1
+REGRESSION_PREFIX = "fuzz-"
+
+# A worker that dies or hangs costs a restart (or the whole time-out) per
+# variant; after this many per archive the rest of its variants are skipped.
+MAX_LOST_WORKERS = 3
+
+
+@attrs.frozen
+class Crash:
+    variant: fuzz.Variant
+    what: str  # one line: what the loader did
+    detail: str  # traceback or value, may be empty
+
+
+def fuzz_archive(
+    loader: Loader,
+    family: ResolvedFamily,
+    folder: Path,
+    entry: ArchiveEntry,
+    data: bytes,
+    expectation: Expectation,
+    count: int,
+    outcome: VersionOutcome,
+    run: Run,
+) -> None:
+    """Feed ``count`` variants of one archive to ``loader``; count them, fail at most once."""
+    variants = list(fuzz.variants(data, count))
+    counts = {REJECTED: 0, LOADED: 0, UNDETECTED: 0, CRASHED: 0}
+    crashes: list[Crash] = []
+    lost = 0
+    results = loader.call_many(v.data for v in variants)
+    try:
+        for variant, result in zip(variants, results, strict=False):
+            verdict, crash = classify(result, expectation, variant)
+            counts[verdict] += 1
+            if crash is not None:
+                crashes.append(crash)
+                if result.status in ("crashed", "timeout"):
+                    lost += 1
+                    if lost >= MAX_LOST_WORKERS:
+                        break
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+    tried = sum(counts.values())
+    for key, value in counts.items():
+        if value:
+            outcome.fuzz[key] = outcome.fuzz.get(key, 0) + value
+    if not crashes:
+        return
+    archive_path = folder / entry.file
+    saved: list[str] = []
+    if run.options.fuzz_save:
+        saved = save_regressions(folder, entry, crashes)
+    outcome.failures.append(
+        _crash_report(
+            family, archive_path, entry, crashes, tried, count, run.options.rootpath, saved
+        )
+    )
+
+
+def classify(
+    result: CallOutcome, expectation: Expectation, variant: fuzz.Variant
+) -> tuple[str, Crash | None]:
+    """The verdict on one variant, and the crash when it is one."""
+    if result.status == "timeout":
+        return CRASHED, Crash(variant, f"time-out: {result.message}", result.traceback)
+    if result.status == "crashed":
+        died = f"the loader's process died: {result.message}"
+        return CRASHED, Crash(variant, died, result.traceback)
+    if result.status == "raised":
+        if result.exc_is_rejection:
+            return REJECTED, None
+        return CRASHED, Crash(
+            variant,
+            f"unexpected exception {result.exc_type}: {result.message}",
+            result.traceback,
+        )
+    value, expected = result.value, expectation.expected
+    if value is None and expected is not None:
+        if expectation.miss == "none":
+            return REJECTED, None
+        return CRASHED, Crash(
+            variant,
+            'loads returned None, but the family declares no miss value (set miss = "none" '
+            "if None means a cache miss)",
+            "",
+        )
+    if not _same_type(expected, value):
+        return CRASHED, Crash(
+            variant,
+            f"returned a value of the wrong type: expected {type_label(expected)}, "
+            f"got {type_label(value)}",
+            render(value),
+        )
+    if compare_shared(expected, value) or (expectation.exact and not strict_equal(expected, value)):
+        return UNDETECTED, None
+    return LOADED, None
+
+
+def _same_type(expected: Any, actual: Any) -> bool:
+    left, right = type_label(expected), type_label(actual)
+    if ":" in left and ":" in right:
+        return left.rpartition(":")[2] == right.rpartition(":")[2]
+    return left == right
+
+
+def reproduce_command(loads_ref: str, archive: Path, seed: int, rootpath: Path) -> str:
+    """A shell command (run from the rootdir) feeding variant ``seed`` of ``archive`` to loads."""
+    module, _, attr_path = loads_ref.partition(":")
+    try:
+        shown = archive.relative_to(rootpath).as_posix()
+    except ValueError:
+        shown = str(archive)
+    code = (
+        f"import pytest_cachecompat.golden as f, {module} as m; "
+        f'm.{attr_path}(f.variant(open({json.dumps(shown)}, "rb").read(), {seed}).data)'
+    )
+    return f"python -c {shlex.quote(code)}"
+
+
+def _crash_report(
+    family: ResolvedFamily,
+    archive: Path,
+    entry: ArchiveEntry,
+    crashes: Sequence[Crash],
+    tried: int,
+    count: int,
+    rootpath: Path,
+    saved: Sequence[str],
+) -> str:
+    first = crashes[0]
+    others = len(crashes) - 1
+    seeds = ", ".join(str(c.variant.seed) for c in crashes[1:11]) + (", ..." if others > 10 else "")
+    lines = [
+        f"fuzzing golden archive {archive} (family {family.name!r}, record {entry.record}) with "
+        f"{family.loads_ref}: {len(crashes)} of {tried} corrupted variants crashed the loader "
+        "(each must be cleanly rejected or load equal)",
+        f"first crash: seed {first.variant.seed} "
+        f"({first.variant.kind}: {first.variant.description})",
+        f"  {first.what}",
+    ]
+    if first.detail:
+        lines.extend("  " + line for line in first.detail.rstrip().splitlines())
+    if others:
+        lines.append(f"{others} other crashing seeds: {seeds}")
+    if tried < count:
+        lines.append(
+            f"stopped after {tried} of {count} variants: the worker process was lost "
+            f"{MAX_LOST_WORKERS} times"
+        )
+    lines.append(f"reproduce (from {rootpath}):")
+    lines.append(f"  {reproduce_command(family.loads_ref, archive, first.variant.seed, rootpath)}")
+    if saved:
+        lines.append(
+            f"kept {len(saved)} crashing inputs as regression archives in "
+            f"{archive.parent.parent / store.REGRESSIONS_NAME} (expect = 'reject'): "
+            + ", ".join(saved[:5])
+            + (", ..." if len(saved) > 5 else "")
+        )
+    else:
+        lines.append(
+            "keep the crashing inputs as regression archives: add --cache-compat-fuzz-save"
+        )
+    return "\n".join(lines)
+
+
+# --- regression archives -----------------------------------------------------------------
+
+
+def read_regressions(folder: Path) -> tuple[ArchiveEntry, ...]:
+    """Entries of ``<version folder>/REGRESSIONS.json``; none when it does not exist."""
+    from pytest_cachecompat.store import archive_entry
+
+    path = folder / store.REGRESSIONS_NAME
+    if not path.exists():
+        return ()
+    document = read_json(path)
+    if not isinstance(document, dict) or document.get("kind") != REGRESSIONS_KIND:
+        raise StoreError(
+            f"{path}: not a pytest-cachecompat regressions file (no kind = {REGRESSIONS_KIND!r})"
+        )
+    if document.get("format_version") != REGRESSIONS_FORMAT:
+        raise StoreError(
+            f"{path}: format_version {document.get('format_version')!r} is not supported "
+            f"(this plugin reads {REGRESSIONS_FORMAT}); upgrade pytest-cachecompat"
+        )
+    try:
+        entries = tuple(archive_entry(item) for item in document["archives"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(
+            f"{path}: malformed regressions file ({type(exc).__name__}: {exc})"
+        ) from None
+    for item in entries:
+        if item.expect != "reject":
+            raise StoreError(f"{path}: archive {item.file!r} must be pinned expect = 'reject'")
+    return entries
+
+
+def _regressions_text(entries: Sequence[ArchiveEntry]) -> str:
+    document = {
+        "kind": REGRESSIONS_KIND,
+        "format_version": REGRESSIONS_FORMAT,
+        "archives": [item.to_json() for item in entries],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_regressions(folder: Path, entry: ArchiveEntry, crashes: Sequence[Crash]) -> list[str]:
+    """Keep each crashing input (once per sha256); returns the files added to REGRESSIONS.json."""
+    family_folder = folder.parent
+    added: list[str] = []
+    with store.locked(family_folder):
+        existing = list(read_regressions(folder))
+        known = {item.sha256 for item in existing}
+        for crash in crashes:
+            data = crash.variant.data
+            digest = sha256(data)
+            if digest in known:
+                continue
+            known.add(digest)
+            relative = f"{store.ARCHIVES_DIR}/{REGRESSION_PREFIX}{digest[:12]}.bin"
+            path = folder / relative
+            if not store.write_new(path, data) and sha256(path.read_bytes()) != digest:
+                raise StoreError(f"{path} exists with other bytes; cannot keep a regression there")
+            existing.append(
+                ArchiveEntry(
+                    file=relative,
+                    record=entry.record,
+                    sha256=digest,
+                    size=len(data),
+                    expected=entry.expected,
+                    expect="reject",
+                    note=(
+                        f"fuzz seed {crash.variant.seed} of {entry.file} "
+                        f"({crash.variant.kind}: {crash.variant.description}); "
+                        f"crashed: {crash.what}"
+                    )[:300],
+                )
+            )
+            added.append(relative)
+        if added:
+            store.atomic_write(
+                folder / store.REGRESSIONS_NAME, _regressions_text(existing).encode("utf-8")
+            )
+    return added

@@ -1,0 +1,25 @@
+"""Layouts of record types, their deterministic samples, canonical values and changes in words."""
+
+from ._canonical import Mismatch, canonical, compare_shared, render, strict_equal, type_label
+from ._diff import Change, diff_layout, diff_layouts, diff_trees
+from ._layout import Layout, collect_layouts, collect_types, layout_of
+from ._samples import SampleError, default_samples
+
+__all__ = [
+    "Change",
+    "Layout",
+    "Mismatch",
+    "SampleError",
+    "canonical",
+    "collect_layouts",
+    "collect_types",
+    "compare_shared",
+    "default_samples",
+    "diff_layout",
+    "diff_layouts",
+    "diff_trees",
+    "layout_of",
+    "render",
+    "strict_equal",
+    "type_label",
+]

@@ -1,0 +1,131 @@
+"""What one ``loads(data)`` call did, and making that call.
+
+Shared by both loaders (:mod:`.isolation` in process, :mod:`.worker` in a
+worker process): the :class:`CallOutcome` result type, the :class:`Loader`
+protocol, :func:`resolve_ref` for ``"module:attr"`` references, and
+``invoke``, which turns one call into one outcome.
+
+Nothing here imports pytest: the worker process imports it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+
+import attrs
+
+from ._tracebacks import format_exception, safe_str, type_name
+
+__all__ = ["CallOutcome", "Loader", "resolve_ref"]
+
+
+@attrs.frozen
+class CallOutcome:
+    """What one ``loads(data)`` call did.
+
+    ``status`` is ``"returned"`` (``value`` holds ``summarize(value)``),
+    ``"raised"`` (``exc_type``, ``message``, ``traceback``; ``exc_is_rejection``
+    says whether the exception is one the family declared as a clean
+    rejection), ``"timeout"`` or ``"crashed"`` (the worker process died;
+    ``message`` says how).
+    """
+
+    status: str
+    value: object = None
+    exc_type: str = ""
+    message: str = ""
+    traceback: str = ""
+    exc_is_rejection: bool = False
+
+
+class Loader(Protocol):
+    def call(self, data: bytes) -> CallOutcome: ...
+
+    def call_many(self, items: Iterable[bytes]) -> Iterator[CallOutcome]: ...
+
+    def close(self) -> None: ...
+
+
+def resolve_ref(ref: str) -> object:
+    """The object named by ``"pkg.mod:attr.sub"``.
+
+    Raises ImportError (also for a malformed reference) or AttributeError,
+    each with a message that names the reference.
+    """
+    module_name, sep, attr_path = ref.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise ImportError(f"invalid reference {ref!r}: expected 'module:attribute'")
+    try:
+        target: object = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ImportError(
+            f"cannot import module {module_name!r} for reference {ref!r}: {exc}",
+            name=module_name,
+        ) from exc
+    for part in attr_path.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError as exc:
+            raise AttributeError(
+                f"cannot resolve reference {ref!r}: {type(target).__name__} "
+                f"{getattr(target, '__name__', target)!r} has no attribute {part!r}"
+            ) from exc
+    return target
+
+
+# --- one call, whatever runs it ------------------------------------------------------
+
+
+class LoaderTimeout(BaseException):
+    """Raised into a loader that ran out of time.
+
+    A BaseException, so the loader's own ``except Exception`` (the usual way
+    to turn any decoding error into a cache miss) cannot swallow it.
+    """
+
+
+def invoke(
+    loads: Callable[[bytes], object],
+    summarize: Callable[[object], object],
+    rejects: tuple[type[BaseException], ...],
+    data: bytes,
+) -> CallOutcome:
+    try:
+        value = loads(data)
+    except (LoaderTimeout, KeyboardInterrupt):
+        # Ctrl-C during a fuzz run must stop the run, not count as a crash.
+        raise
+    except BaseException as exc:
+        return raised(exc, is_rejection=isinstance(exc, rejects))
+    try:
+        return CallOutcome("returned", summarize(value))
+    except (LoaderTimeout, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        # Whatever summarize raises, the loader did not reject the input: it
+        # returned something the plugin cannot read, which is never clean.
+        return raised(exc, is_rejection=False)
+
+
+def raised(exc: BaseException, *, is_rejection: bool) -> CallOutcome:
+    tb = exc.__traceback__
+    # The first frame is invoke's own; the report starts at the loader.
+    tb = tb.tb_next if tb is not None else None
+    return CallOutcome(
+        "raised",
+        exc_type=type_name(type(exc)),
+        message=safe_str(exc),
+        traceback=format_exception(exc, tb),
+        exc_is_rejection=is_rejection,
+    )
+
+
+def raised_here(exc: BaseException, context: str) -> CallOutcome:
+    return CallOutcome(
+        "raised",
+        exc_type=type_name(type(exc)),
+        message=f"{context}: {safe_str(exc)}",
+        traceback=format_exception(exc, exc.__traceback__),
+    )

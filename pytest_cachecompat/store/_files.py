@@ -1,0 +1,144 @@
+"""The store: where each family's recorded layouts, serialized forms and archives live.
+
+``<store>/<family>/v<V>/`` holds everything of one family and version. Every
+write is atomic (a temporary file in the same folder, fsynced, then renamed
+over the target), so an interrupted run leaves the previous file intact and
+never a half-written one. Nothing here ever deletes a user's file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from pytest_cachecompat.config import versions
+
+LAYOUT_SUFFIX = ".layout.json"
+SAMPLES_SUFFIX = ".samples.json"
+CHANGES_NAME = "CHANGES.md"
+MANIFEST_NAME = "MANIFEST.json"
+REGRESSIONS_NAME = "REGRESSIONS.json"  # fuzz regression archives (--cache-compat-fuzz-save)
+ARCHIVES_DIR = "archives"
+
+
+def stem(qualified_name: str) -> str:
+    """File stem of a record type: ``mypkg.models:File`` -> ``mypkg.models.File``."""
+    return qualified_name.replace(":", ".")
+
+
+def layout_path(version_folder: Path, qualified_name: str) -> Path:
+    return version_folder / f"{stem(qualified_name)}{LAYOUT_SUFFIX}"
+
+
+def samples_path(version_folder: Path, qualified_name: str) -> Path:
+    return version_folder / f"{stem(qualified_name)}{SAMPLES_SUFFIX}"
+
+
+def _file_mode() -> int:
+    # mkstemp creates files 0600; store files are shared like any file in the
+    # repository, so they get the mode the user's umask gives a new file.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _file_mode())
+    return fd, name
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = _temporary_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_new(path: Path, data: bytes) -> bool:
+    """Write ``path`` only if it does not exist yet; True when written.
+
+    The final step is a hard link, which fails if another process created the
+    file first, so two concurrent runs never overwrite each other's file.
+    """
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = _temporary_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        try:
+            os.link(tmp_name, path)
+        except FileExistsError:
+            return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    _fsync_dir(path.parent)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a family folder while writing into it.
+
+    Two runs that record or freeze at once (two terminals, xdist workers)
+    queue up instead of interleaving their writes. The lock is taken on the
+    folder itself, so no lock file is left in the user's store.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def recorded_versions(
+    family_folder: Path, like: versions.VersionValue
+) -> list[versions.VersionValue]:
+    """Versions that have at least one recorded layout, ordered."""
+    if not family_folder.is_dir():
+        return []
+    found: list[versions.VersionValue] = []
+    for child in family_folder.iterdir():
+        value = versions.parse_folder(child.name, like)
+        if value is not None and child.is_dir() and any(child.glob(f"*{LAYOUT_SUFFIX}")):
+            found.append(value)
+    return versions.ordered(found)
+
+
+def read_layouts(version_folder: Path) -> dict[str, Path]:
+    """Recorded layout files of one version, by file stem."""
+    if not version_folder.is_dir():
+        return {}
+    return {
+        p.name[: -len(LAYOUT_SUFFIX)]: p for p in sorted(version_folder.glob(f"*{LAYOUT_SUFFIX}"))
+    }
