@@ -1,20 +1,30 @@
-"""pytest-cachecompat: fail the run when a cached record's layout changes without a version bump."""
+"""pytest-cachecompat: fail the run when a cached record's layout changes without a version bump.
+
+The public API is what this module names; everything else in the package is
+its implementation. Names load lazily: pytest imports this package in every
+run through its entry point, and a run without ``--cache-compat`` must not pay
+for attrs or the plugin's own modules.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_cachecompat.config import Family
+    from pytest_cachecompat.errors import CacheCompatError
 
-__all__ = ["Family"]
+__all__ = ["CacheCompatError", "Family"]
+
+_WHERE = {
+    "CacheCompatError": "pytest_cachecompat.errors",
+    "Family": "pytest_cachecompat.config",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # pytest imports this package in every run through its entry point; the
-    # public API (and attrs behind it) loads only when a project asks for it.
-    if name == "Family":
-        from pytest_cachecompat.config import Family
-
-        return Family
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

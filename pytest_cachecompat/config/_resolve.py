@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from pytest_cachecompat.errors import CacheCompatError
+
 from . import _versions as versions
 from ._family import EXPECT_MODES, FREEZE_MODES, MISS_MODES, Family
 
@@ -26,7 +28,7 @@ TOP_KEYS = ("store", "timeout", "isolate", "families")
 FAMILY_KEYS = tuple(f.name for f in attrs.fields(Family) if f.name != "name")
 
 
-class ConfigError(Exception):
+class ConfigError(CacheCompatError):
     """A declaration that cannot be used; the message says which and why."""
 
 

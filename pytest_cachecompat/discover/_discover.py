@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from pytest_cachecompat.errors import CacheCompatError
 from pytest_cachecompat.kinds import is_record_type
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ _NOT_DATA: Final = (
 )
 
 
-class WatchError(Exception):
+class WatchError(CacheCompatError):
     """A dumps that cannot be watched; the message says why and what to do."""
 
 

@@ -14,6 +14,7 @@ import attrs
 
 from pytest_cachecompat import store
 from pytest_cachecompat.config import ResolvedFamily
+from pytest_cachecompat.errors import CacheCompatError
 from pytest_cachecompat.kinds import qualified_name
 from pytest_cachecompat.layout import Layout, canonical, default_samples, layout_of, render
 
@@ -22,7 +23,7 @@ from ._decode import decode_bytes, hex_lines
 FORMAT_VERSION = 1
 
 
-class CheckError(Exception):
+class CheckError(CacheCompatError):
     """A check could not run; the message says what to fix."""
 
 

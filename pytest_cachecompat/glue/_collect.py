@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_cachecompat.errors import CacheCompatError
+
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
@@ -28,7 +30,7 @@ GOLDEN_MARK = "cachecompat_golden"
 RESULT_PROPERTY = "cachecompat"
 
 
-class CheckFailure(Exception):
+class CheckFailure(CacheCompatError):
     """A check found a problem; its message is the whole failure report."""
 
 

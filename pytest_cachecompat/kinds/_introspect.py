@@ -23,6 +23,8 @@ from typing import Any, Final
 
 import attrs
 
+from pytest_cachecompat.errors import CacheCompatError
+
 from ._typenames import kept_metadata, qualified_name, strip_required, type_name
 
 
@@ -97,7 +99,7 @@ class RecordInfo:
     members: tuple[tuple[str, object], ...]
 
 
-class UnsupportedType(TypeError):
+class UnsupportedType(CacheCompatError, TypeError):
     """A class that is not a record type of a supported kind."""
 
 

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 import attrs
 
+from pytest_cachecompat.errors import CacheCompatError
 from pytest_cachecompat.kinds import (
     FieldInfo,
     RecordInfo,
@@ -56,7 +57,7 @@ class _Absent:
 _ABSENT: Final = _Absent()
 
 
-class SampleError(TypeError):
+class SampleError(CacheCompatError, TypeError):
     """No finite sample value can be built for a type."""
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from pytest_cachecompat.config import versions
+from pytest_cachecompat.errors import CacheCompatError
 from pytest_cachecompat.layout import Change, diff_layouts
 
 from . import _files as store
 
 
-class StoreError(Exception):
+class StoreError(CacheCompatError):
     """A store file that cannot be read; the message names it."""
 
 
