@@ -9,11 +9,13 @@ from ._check import (
     relation,
 )
 from ._fuzz import Variant, variant, variants
-from ._fuzzcheck import fuzz_archive, read_regressions, reproduce_command
+from ._fuzzcheck import FuzzResult, fuzz_archive, reproduce_command
 from ._judge import Expectation, Judgement, judge, summarize
+from ._regressions import read_regressions
 
 __all__ = [
     "Expectation",
+    "FuzzResult",
     "Judgement",
     "Variant",
     "VersionOutcome",

@@ -23,7 +23,9 @@ from pytest_cachecompat.kinds import qualified_name
 from pytest_cachecompat.layout import canonical
 from pytest_cachecompat.store import ArchiveEntry, Manifest, StoreError, read_manifest, sha256
 
+from ._fuzzcheck import FuzzResult, fuzz_archive
 from ._judge import FAILED, Expectation, Judgement, judge, summarize
+from ._regressions import read_regressions
 
 if TYPE_CHECKING:
     from pytest_cachecompat.loading import CallOutcome, Loader
@@ -163,6 +165,12 @@ class VersionOutcome:
             }
         )
 
+    def add_fuzz(self, result: FuzzResult) -> None:
+        for verdict, count in result.counts.items():
+            self.fuzz[verdict] = self.fuzz.get(verdict, 0) + count
+        if result.failure is not None:
+            self.failures.append(result.failure)
+
     def summary(self) -> dict[str, Any]:
         return {"counts": self.counts, "archives": self.archives, "fuzz": self.fuzz}
 
@@ -186,8 +194,6 @@ def check_version(
     _check_manifest_place(family, version, folder, manifest)
     outcome = VersionOutcome()
     kind = relation(family, version)
-    from ._fuzzcheck import read_regressions
-
     # Crashing fuzz inputs kept by --cache-compat-fuzz-save (pinned "reject"),
     # listed apart so that MANIFEST.json is never rewritten; never fuzzed again.
     regressions = read_regressions(folder)
@@ -216,11 +222,10 @@ def check_version(
                 )
             fuzz_count = run.options.fuzz
             if fuzz_count > 0 and not is_regression:
-                from ._fuzzcheck import fuzz_archive
-
-                fuzz_archive(
-                    loader, family, folder, entry, data, expectation, fuzz_count, outcome, run
+                fuzzed = fuzz_archive(
+                    loader, family, folder, entry, data, expectation, fuzz_count, run.options
                 )
+                outcome.add_fuzz(fuzzed)
     return outcome
 
 

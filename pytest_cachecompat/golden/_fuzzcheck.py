@@ -34,26 +34,25 @@ import attrs
 
 from pytest_cachecompat import store
 from pytest_cachecompat.layout import compare_shared, render, strict_equal, type_label
-from pytest_cachecompat.store import ArchiveEntry, StoreError, read_json, sha256
+from pytest_cachecompat.store import ArchiveEntry
 
 from . import _fuzz as fuzz
 from ._judge import Expectation
+from ._regressions import Crash, save_regressions
 
 if TYPE_CHECKING:
     from pytest_cachecompat.config import ResolvedFamily
     from pytest_cachecompat.loading import CallOutcome, Loader
-    from pytest_cachecompat.run import Run
+    from pytest_cachecompat.run import Options
 
-    from ._check import VersionOutcome
 
 __all__ = [
     "CRASHED",
     "LOADED",
-    "REGRESSIONS_KIND",
     "REJECTED",
     "UNDETECTED",
+    "FuzzResult",
     "fuzz_archive",
-    "read_regressions",
     "reproduce_command",
 ]
 
@@ -62,20 +61,17 @@ LOADED = "loaded"
 UNDETECTED = "undetected"
 CRASHED = "crashed"
 
-REGRESSIONS_KIND = "pytest-cachecompat fuzz regressions"
-REGRESSIONS_FORMAT = 1
-REGRESSION_PREFIX = "fuzz-"
-
 # A worker that dies or hangs costs a restart (or the whole time-out) per
 # variant; after this many per archive the rest of its variants are skipped.
 MAX_LOST_WORKERS = 3
 
 
 @attrs.frozen
-class Crash:
-    variant: fuzz.Variant
-    what: str  # one line: what the loader did
-    detail: str  # traceback or value, may be empty
+class FuzzResult:
+    """What the variants of one archive did: counts per verdict, and the failure if any crashed."""
+
+    counts: dict[str, int]
+    failure: str | None
 
 
 def fuzz_archive(
@@ -86,9 +82,8 @@ def fuzz_archive(
     data: bytes,
     expectation: Expectation,
     count: int,
-    outcome: VersionOutcome,
-    run: Run,
-) -> None:
+    options: Options,
+) -> FuzzResult:
     """Feed ``count`` variants of one archive to ``loader``; count them, fail at most once."""
     variants = list(fuzz.variants(data, count))
     counts = {REJECTED: 0, LOADED: 0, UNDETECTED: 0, CRASHED: 0}
@@ -110,20 +105,17 @@ def fuzz_archive(
         if close is not None:
             close()
     tried = sum(counts.values())
-    for key, value in counts.items():
-        if value:
-            outcome.fuzz[key] = outcome.fuzz.get(key, 0) + value
+    counted = {key: value for key, value in counts.items() if value}
     if not crashes:
-        return
+        return FuzzResult(counted, None)
     archive_path = folder / entry.file
     saved: list[str] = []
-    if run.options.fuzz_save:
+    if options.fuzz_save:
         saved = save_regressions(folder, entry, crashes)
-    outcome.failures.append(
-        _crash_report(
-            family, archive_path, entry, crashes, tried, count, run.options.rootpath, saved
-        )
+    report = _crash_report(
+        family, archive_path, entry, crashes, tried, count, options.rootpath, saved
     )
+    return FuzzResult(counted, report)
 
 
 def classify(
@@ -230,84 +222,3 @@ def _crash_report(
             "keep the crashing inputs as regression archives: add --cache-compat-fuzz-save"
         )
     return "\n".join(lines)
-
-
-# --- regression archives -----------------------------------------------------------------
-
-
-def read_regressions(folder: Path) -> tuple[ArchiveEntry, ...]:
-    """Entries of ``<version folder>/REGRESSIONS.json``; none when it does not exist."""
-    from pytest_cachecompat.store import archive_entry
-
-    path = folder / store.REGRESSIONS_NAME
-    if not path.exists():
-        return ()
-    document = read_json(path)
-    if not isinstance(document, dict) or document.get("kind") != REGRESSIONS_KIND:
-        raise StoreError(
-            f"{path}: not a pytest-cachecompat regressions file (no kind = {REGRESSIONS_KIND!r})"
-        )
-    if document.get("format_version") != REGRESSIONS_FORMAT:
-        raise StoreError(
-            f"{path}: format_version {document.get('format_version')!r} is not supported "
-            f"(this plugin reads {REGRESSIONS_FORMAT}); upgrade pytest-cachecompat"
-        )
-    try:
-        entries = tuple(archive_entry(item) for item in document["archives"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StoreError(
-            f"{path}: malformed regressions file ({type(exc).__name__}: {exc})"
-        ) from None
-    for item in entries:
-        if item.expect != "reject":
-            raise StoreError(f"{path}: archive {item.file!r} must be pinned expect = 'reject'")
-    return entries
-
-
-def _regressions_text(entries: Sequence[ArchiveEntry]) -> str:
-    document = {
-        "kind": REGRESSIONS_KIND,
-        "format_version": REGRESSIONS_FORMAT,
-        "archives": [item.to_json() for item in entries],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def save_regressions(folder: Path, entry: ArchiveEntry, crashes: Sequence[Crash]) -> list[str]:
-    """Keep each crashing input (once per sha256); returns the files added to REGRESSIONS.json."""
-    family_folder = folder.parent
-    added: list[str] = []
-    with store.locked(family_folder):
-        existing = list(read_regressions(folder))
-        known = {item.sha256 for item in existing}
-        for crash in crashes:
-            data = crash.variant.data
-            digest = sha256(data)
-            if digest in known:
-                continue
-            known.add(digest)
-            relative = f"{store.ARCHIVES_DIR}/{REGRESSION_PREFIX}{digest[:12]}.bin"
-            path = folder / relative
-            if not store.write_new(path, data) and sha256(path.read_bytes()) != digest:
-                raise StoreError(f"{path} exists with other bytes; cannot keep a regression there")
-            existing.append(
-                ArchiveEntry(
-                    file=relative,
-                    record=entry.record,
-                    sha256=digest,
-                    size=len(data),
-                    expected=entry.expected,
-                    expect="reject",
-                    note=(
-                        f"fuzz seed {crash.variant.seed} of {entry.file} "
-                        f"({crash.variant.kind}: {crash.variant.description}); "
-                        f"crashed: {crash.what}"
-                    )[:300],
-                )
-            )
-            added.append(relative)
-        if added:
-            store.atomic_write(
-                folder / store.REGRESSIONS_NAME, _regressions_text(existing).encode("utf-8")
-            )
-    return added

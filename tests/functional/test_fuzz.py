@@ -23,6 +23,7 @@ from pytest_cachecompat import golden as fuzz
 from pytest_cachecompat.golden import Expectation, VersionOutcome, fuzz_archive, reproduce_command
 from pytest_cachecompat.layout import canonical
 from pytest_cachecompat.loading import InProcessLoader
+from pytest_cachecompat.run import Options
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -347,15 +348,13 @@ def test_fuzz_archive_judges_every_variant_of_every_archive() -> None:
         {"name": "a" * n, "size": n * 1000, "tags": [f"t{i}" for i in range(n)]} for n in range(4)
     ]
     archives = [msgpack.packb(0) + msgpack.packb(list(v.values())) for v in values]
-    run: Any = SimpleNamespace(
-        config=SimpleNamespace(getoption=lambda name, default=None: default, rootpath=Path.cwd())
-    )
+    options = Options(rootpath=Path.cwd(), invocation_dir=Path.cwd())
     family: Any = SimpleNamespace(name="speed", loads_ref=f"{__name__}:careful_loads")
     outcome = VersionOutcome()
     loader = InProcessLoader(careful_loads, rejects=(CacheMiss,), summarize=canonical, timeout=10)
     for data, value in zip(archives, values, strict=True):
         expectation = Expectation(canonical(value), exact=True, pinned=None, miss=None, timeout=10)
-        fuzz_archive(
+        fuzzed = fuzz_archive(
             loader,
             family,
             Path("v0"),
@@ -363,9 +362,9 @@ def test_fuzz_archive_judges_every_variant_of_every_archive() -> None:
             data,
             expectation,
             200,
-            outcome,
-            run,
+            options,
         )
+        outcome.add_fuzz(fuzzed)
     loader.close()
 
     assert not outcome.failures, outcome.failures
