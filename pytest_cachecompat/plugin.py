@@ -141,17 +141,20 @@ class CacheCompatPlugin:
         self.run: Run | None = None
         self.notes: list[str] = []
         self.selection: NodeIdSelection | None = None
+        # Set when the selection can match only the plugin's checks: test files stay uncollected.
+        self.only_checks: str | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # tryfirst: under xdist the controller freezes before workers start and collect.
         from pytest_cachecompat.config import ConfigError
-        from pytest_cachecompat.glue import NodeIdSelection, run_from_config
+        from pytest_cachecompat.glue import NodeIdSelection, only_checks_selected, run_from_config
 
         try:
             self.run = run_from_config(self.config)
             self.selection = NodeIdSelection.rewrite_args(self.config, self.run.settings.store)
             self._check_store_is_collected(self.run)
+            self.only_checks = only_checks_selected(self.config, self.run.settings.store)
             if not is_xdist_worker(self.config):
                 report_path = self.config.getoption("cachecompat_report", None)
                 if report_path:
@@ -188,7 +191,16 @@ class CacheCompatPlugin:
         # The store holds no tests; its collector is attached explicitly below.
         if self.run is not None and collection_path == self.run.settings.store:
             return True
+        if self.only_checks is not None:
+            from pytest_cachecompat.glue import skips_file
+
+            return True if skips_file(collection_path) else None
         return None
+
+    def pytest_report_header(self) -> str | None:
+        if self.only_checks is None:
+            return None
+        return f"cachecompat: {self.only_checks}; test files are not collected"
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(

@@ -9,6 +9,7 @@ from ._collect import (
 )
 from ._discover_plugin import DiscoverPlugin
 from ._finish import finish_run
+from ._only_checks import markexpr_selects_only_checks, only_checks_selected, skips_file
 from ._session import read_options, run_from_config
 
 __all__ = [
@@ -17,8 +18,11 @@ __all__ = [
     "NodeIdSelection",
     "StoreCollector",
     "finish_run",
+    "markexpr_selects_only_checks",
+    "only_checks_selected",
     "read_options",
     "rootdir_relative",
     "run_from_config",
+    "skips_file",
     "uncollected_store",
 ]

@@ -1,0 +1,94 @@
+"""Runs that select only the plugin's checks collect no ordinary test module.
+
+``pytest --cache-compat -m cachecompat`` deselects every ordinary test, but
+pytest would still import, assertion-rewrite and collect each test module
+first, only to throw its items away (docs/performance.md). When the selection
+can match nothing but the plugin's own items, files other than ``conftest.py``
+are left uncollected; directories are still walked, so their ``conftest.py``
+files load as in any run. What triggers it is listed in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ._collect import GOLDEN_MARK, LAYOUT_MARK, MARK, rootdir_relative
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+PLUGIN_MARKS = frozenset({MARK, LAYOUT_MARK, GOLDEN_MARK})
+# An expression with more marker terms than this is not analysed (2**N evaluations at worst);
+# the run then collects everything, as without this module.
+MAX_EVALUATIONS = 4096
+
+
+def only_checks_selected(config: pytest.Config, store: Path) -> str | None:
+    """Why only the plugin's checks can be selected, or ``None`` when ordinary tests can be.
+
+    Triggers: a ``-m`` expression that no item without a cachecompat marker can
+    match, or command-line paths that all lie inside the store (node ids of
+    generated items). ``-k`` alone never triggers: it matches names, and an
+    ordinary test may be named like a check.
+    """
+    if config.getoption("cachecompat_discover", False):
+        return None  # discovery runs the ordinary suite
+    markexpr = config.getoption("markexpr", "") or ""
+    if markexpr and markexpr_selects_only_checks(markexpr):
+        return f"-m {markexpr!r} selects only cache-compat checks"
+    paths = [
+        (config.invocation_params.dir / arg.partition("::")[0]).resolve() for arg in config.args
+    ]
+    if paths and all(path == store or store in path.parents for path in paths):
+        return f"only paths inside the store ({rootdir_relative(config, store)}) are selected"
+    return None
+
+
+def markexpr_selects_only_checks(markexpr: str) -> bool:
+    """Whether ``markexpr`` is false for every item that has no cachecompat marker.
+
+    The expression is evaluated for every truth assignment of its other marker
+    terms (each ``name`` or ``name(kw=...)`` taken as independent, which can
+    only add assignments), with the plugin's markers false. Evaluation is lazy,
+    so the assignments are explored as a decision tree: a term is branched on
+    only where the evaluation reaches it.
+    """
+    try:
+        from _pytest.mark.expression import Expression
+
+        expression = Expression.compile(markexpr)
+    except (ImportError, SyntaxError):
+        return False  # pytest reports a bad expression itself; collect as usual
+    pending: list[dict[tuple[object, ...], bool]] = [{}]
+    evaluations = 0
+    while pending:
+        evaluations += 1
+        if evaluations > MAX_EVALUATIONS:
+            return False
+        if expression.evaluate(_matcher(pending.pop(), pending)):
+            return False  # an ordinary item with these markers would be selected
+    return True
+
+
+def _matcher(
+    assignment: dict[tuple[object, ...], bool], pending: list[dict[tuple[object, ...], bool]]
+) -> Callable[..., bool]:
+    def matcher(name: str, /, **kwargs: object) -> bool:
+        if name in PLUGIN_MARKS:
+            return False
+        term = (name, *sorted(kwargs.items()))
+        if term not in assignment:
+            # Explore this path with the term false; queue the same path with it true.
+            pending.append({**assignment, term: True})
+            assignment[term] = False
+        return assignment[term]
+
+    return matcher
+
+
+def skips_file(path: Path) -> bool:
+    """A file that a run of only the plugin's checks leaves uncollected."""
+    return path.name != "conftest.py" and not path.is_dir()
