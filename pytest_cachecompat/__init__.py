@@ -12,13 +12,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_cachecompat.config import Family
+    from pytest_cachecompat.config import Distribution, Family
     from pytest_cachecompat.errors import CacheCompatError
 
-__all__ = ["CacheCompatError", "Family"]
+__all__ = ["CacheCompatError", "Distribution", "Family"]
 
 _WHERE = {
     "CacheCompatError": "pytest_cachecompat.errors",
+    "Distribution": "pytest_cachecompat.config",
     "Family": "pytest_cachecompat.config",
 }
 

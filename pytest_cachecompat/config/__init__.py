@@ -13,6 +13,7 @@ from ._resolve import (
     read_tool_table,
     resolve_all,
 )
+from ._versions import Distribution
 
 __all__ = [
     "EXPECT_MODES",
@@ -20,6 +21,7 @@ __all__ = [
     "FREEZE_MODES",
     "MISS_MODES",
     "ConfigError",
+    "Distribution",
     "Family",
     "ResolvedFamily",
     "Settings",

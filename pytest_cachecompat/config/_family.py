@@ -5,8 +5,11 @@ A ``conftest.py`` returns these from the ``pytest_cachecompat_families`` hook;
 same objects, so both ways of declaring behave identically.
 
 Every reference may be given as a ``"module:attribute"`` string or as the
-object itself (the version only as a string: messages must be able to name
-the constant that a developer has to bump).
+object itself. The version is a reference string (messages must be able to
+name the constant that a developer has to bump; an attribute path such as
+``"pkg.serialize:Serializer.serde_version"`` works too) or the installed
+version of a distribution: ``Distribution("requests-cache")``, or the
+``{"distribution": "requests-cache"}`` table that ``pyproject.toml`` gives.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
+
+from ._versions import Distribution
 
 FREEZE_MODES = ("recorded", "released")
 EXPECT_MODES = ("reject", "load")
@@ -28,7 +33,7 @@ class Family:
     """A group of cached record types guarded by one cache version constant."""
 
     name: str
-    version: str
+    version: str | Distribution | Mapping[str, str]
     records: Sequence[str | type]
     dumps: Ref
     loads: Ref

@@ -20,6 +20,7 @@ from pytest_cachecompat.errors import CacheCompatError
 
 from . import _versions as versions
 from ._family import EXPECT_MODES, FREEZE_MODES, MISS_MODES, Family
+from ._versions import Distribution
 
 DEFAULT_STORE = "tests/cachecompat"
 DEFAULT_TIMEOUT = 10.0
@@ -64,6 +65,10 @@ class ResolvedFamily:
     timeout: float
     isolate: bool
     store: Path
+    # The distribution whose installed version is the family's version, if
+    # it is one (``version = { distribution = "NAME" }``): messages then ask
+    # for a new release instead of a bumped constant.
+    version_distribution: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -75,6 +80,9 @@ class ResolvedFamily:
 
     @property
     def version_label(self) -> str:
+        """The constant as a developer sees it in their code (or the installed release)."""
+        if self.version_distribution is not None:
+            return f"the installed {self.version_distribution}"
         return self.version_ref.rpartition(":")[2]
 
 
@@ -247,15 +255,40 @@ def _check_choices(family: Family, where: str) -> None:
             )
 
 
+def _resolve_version(value: object, where: str) -> tuple[versions.VersionValue, str, str | None]:
+    """The version's value, how messages name it, and the distribution it comes from (if any)."""
+    label = f"Distribution({value.name!r})" if isinstance(value, Distribution) else repr(value)
+    try:
+        distribution = versions.distribution_of(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where} version = {label}: {exc}") from None
+    if distribution is None:
+        assert isinstance(value, str)
+        version = import_ref(value, where, "version")
+        problem = versions.validate(version)
+        if problem:
+            raise ConfigError(f"{where} version = {value!r}: the constant {problem}")
+        return version, value, None
+    installed = versions.installed_version(distribution)
+    shown = f'{{ distribution = "{distribution.name}" }}'
+    if installed is None:
+        raise ConfigError(
+            f"{where} version = {shown}: the distribution {distribution.name!r} is not installed "
+            "in this environment (importlib.metadata finds no such distribution; install the "
+            "project, e.g. `pip install -e .`, or fix the name)"
+        )
+    problem = versions.validate(installed) or versions.pep440_problem(installed)
+    if problem:
+        raise ConfigError(
+            f"{where} version = {shown}: the installed version of {distribution.name} {problem}"
+        )
+    return installed, distribution.ref, distribution.name
+
+
 def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedFamily:
     """Import and check every reference of one family."""
     where = f"{source} family {family.name!r}:"
-    if not isinstance(family.version, str):
-        raise ConfigError(f"{where} version: must be a 'module:CONSTANT' reference string")
-    version = import_ref(family.version, where, "version")
-    problem = versions.validate(version)
-    if problem:
-        raise ConfigError(f"{where} version = {family.version!r}: the constant {problem}")
+    version, version_ref, distribution = _resolve_version(family.version, where)
     _check_choices(family, where)
     dumps, dumps_ref = _resolve_callable(family.dumps, where, "dumps")
     loads, loads_ref = _resolve_callable(family.loads, where, "loads")
@@ -264,8 +297,9 @@ def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedF
     timeout = settings.timeout if family.timeout is None else _check_timeout(family.timeout, where)
     return ResolvedFamily(
         name=family.name,
-        version_ref=family.version,
+        version_ref=version_ref,
         version=version,
+        version_distribution=distribution,
         records=_resolve_records(family, where),
         dumps=dumps,
         dumps_ref=dumps_ref,

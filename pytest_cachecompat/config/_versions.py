@@ -7,15 +7,71 @@ equality (there is no way to tell which of two opaque tags is newer).
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
+from collections.abc import Mapping
 from typing import Final
 
+import attrs
 from packaging.version import InvalidVersion, Version
 
 VersionValue = int | str
 
 FOLDER_PREFIX: Final = "v"
 _SAFE_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+@attrs.frozen
+class Distribution:
+    """A family version that is the installed release of a distribution.
+
+    For projects without a cache version constant: ``Family(version=
+    Distribution("requests-cache"))``, or ``version = { distribution =
+    "requests-cache" }`` in ``pyproject.toml``. The version is read with
+    ``importlib.metadata`` and ordered as a PEP 440 version.
+    """
+
+    name: str
+
+    @property
+    def ref(self) -> str:
+        """How messages, manifests and changelogs name this version source."""
+        return f"{DISTRIBUTION_PREFIX}{self.name}"
+
+
+# ``version_ref`` of a distribution version; it has no ":", so it never reads
+# as a ``module:attribute`` reference.
+DISTRIBUTION_PREFIX: Final = "installed "
+
+
+def distribution_of(value: object) -> Distribution | None:
+    """The distribution a ``version`` declaration names, None for a reference string.
+
+    Raises ValueError (saying what is accepted) for anything else.
+    """
+    if isinstance(value, Distribution):
+        if not isinstance(value.name, str) or not value.name.strip():
+            raise ValueError("Distribution(name) needs a distribution name")
+        return value
+    if isinstance(value, Mapping):
+        if set(value) != {"distribution"} or not isinstance(value["distribution"], str):
+            raise ValueError('a table must be { distribution = "NAME" } and nothing else')
+        return distribution_of(Distribution(value["distribution"]))
+    if isinstance(value, str):
+        return None
+    raise ValueError(
+        "must be a 'module:CONSTANT' reference string "
+        '(an attribute path such as "pkg.serialize:Serializer.serde_version" works too) '
+        'or the installed version of a distribution, { distribution = "NAME" }'
+    )
+
+
+def installed_version(distribution: Distribution) -> str | None:
+    """The installed version of ``distribution``, None when it is not installed."""
+    try:
+        return importlib.metadata.version(distribution.name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def validate(value: object) -> str | None:
@@ -26,6 +82,15 @@ def validate(value: object) -> str | None:
         return f"must not be negative ({value})"
     if isinstance(value, str) and not _SAFE_TAG.match(value):
         return f"{value!r} cannot name a folder: use letters, digits and '.', '_', '+', '-'"
+    return None
+
+
+def pep440_problem(value: str) -> str | None:
+    """Why a distribution's version cannot be ordered, or None when it parses as PEP 440."""
+    try:
+        Version(value)
+    except InvalidVersion:
+        return f"{value!r} is not a PEP 440 version, so it cannot be ordered"
     return None
 
 

@@ -24,10 +24,32 @@ def bullet(lines: Sequence[str]) -> str:
     return "\n".join(f"  - {line}" for line in lines)
 
 
+def sentence(text: str) -> str:
+    """``text`` with its first letter upper-cased (and nothing else changed)."""
+    return text[:1].upper() + text[1:]
+
+
+def bump_action(family: ResolvedFamily, target: str) -> str:
+    """What raises the family's version to ``target``: a bumped constant, or a new release.
+
+    A family whose version is a distribution's installed release (``version =
+    { distribution = "NAME" }``) has no constant to edit.
+    """
+    if family.version_distribution is not None:
+        return (
+            f"release a new version of {family.version_distribution} ({target}) and install it "
+            "(e.g. `pip install -e .`), so that importlib.metadata reports it"
+        )
+    return f"bump {family.version_ref} {target}"
+
+
 def bump_fix(family: ResolvedFamily) -> str:
+    if family.version_distribution is not None:
+        target = f"above {family.version!r}"
+    else:
+        target = f"from {family.version!r} to {next_version(family.version)}"
     return (
-        f"Fix: bump {family.version_ref} from {family.version!r} "
-        f"to {next_version(family.version)}, "
+        f"Fix: {bump_action(family, target)}, "
         f"then run `{UPDATE_COMMAND}` to record the new version. "
         f"v{family.version} stays recorded as it is: it describes caches that users already have."
     )
@@ -47,9 +69,9 @@ def layout_changed(
 def rerecord_fix(family: ResolvedFamily) -> str:
     return (
         f'v{family.version} has no golden archives yet (freeze = "released"): if it was never '
-        f"released, re-record it with `{UPDATE_COMMAND}`. If it was, bump "
-        f"{family.version_ref} to {next_version(family.version)} and freeze v{family.version} "
-        "from the released code."
+        f"released, re-record it with `{UPDATE_COMMAND}`. If it was, "
+        f"{bump_action(family, f'to {next_version(family.version)}')} and freeze "
+        f"v{family.version} from the released code."
     )
 
 
@@ -106,6 +128,12 @@ def version_lowered(family: ResolvedFamily, highest: versions.VersionValue) -> s
         f"{family.version_ref} is {family.version!r}, lower than v{highest}, which is already "
         f"recorded for family {family.name!r}. Cache versions only go up: a lower version would "
         f"make users' caches written by v{highest} look current. "
-        f"Set {constant(family)} above {highest!r}"
-        f"{f' (to {highest + 1} or higher)' if isinstance(highest, int) else ''}."
+        f"{_raise_above(family, highest)}."
     )
+
+
+def _raise_above(family: ResolvedFamily, highest: versions.VersionValue) -> str:
+    if family.version_distribution is not None:
+        return f"Install a release of {family.version_distribution} above {highest!r}"
+    to = f" (to {highest + 1} or higher)" if isinstance(highest, int) else ""
+    return f"Set {constant(family)} above {highest!r}{to}"

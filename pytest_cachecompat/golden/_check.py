@@ -118,7 +118,8 @@ def _check_layouts_unchanged(family: ResolvedFamily, run: Run) -> None:
     raise forms.CheckError(
         f"the layouts recorded for v{family.version} differ from the code, so these bytes are "
         f"not what v{family.version} caches hold; nothing was written:\n{listed}\n"
-        f"Bump {family.version_ref} and record the new version "
+        f"{forms.messages.sentence(forms.messages.bump_action(family, 'to a new version'))} "
+        "and record it "
         "(pytest --cache-compat --snapshot-update) before freezing."
     )
 
