@@ -1,6 +1,7 @@
 """What is recorded for a record type: its layout text, its samples, their serialized forms."""
 
 from . import _messages as messages
+from ._compare import Form, form_differences, format_words, forms_of, same_forms
 from ._decode import Decoded, decode_bytes, hex_lines
 from ._forms import (
     CheckError,
@@ -19,9 +20,13 @@ from ._forms import (
 __all__ = [
     "CheckError",
     "Decoded",
+    "Form",
     "SerializedForms",
     "decode_bytes",
     "dump_sample",
+    "form_differences",
+    "format_words",
+    "forms_of",
     "hex_lines",
     "is_frozen",
     "is_positional_layout",
@@ -29,6 +34,7 @@ __all__ = [
     "messages",
     "parse_recorded",
     "positional_warning",
+    "same_forms",
     "samples_for",
     "serialized_forms",
     "to_text",

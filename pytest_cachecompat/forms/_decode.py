@@ -8,43 +8,56 @@ The tree is what a reviewer reads in a recorded serialized form and what
 from __future__ import annotations
 
 import json
-import math
 import pickletools
 from typing import Any
 
 import attrs
 import msgpack  # type: ignore[import-untyped]  # ships no type information
 
+from ._pickle_tree import PickleTreeError, pickle_tree
+from ._tree import bytes_node, float_node, map_node
+
 __all__ = ["Decoded", "decode_bytes", "hex_lines"]
 
 
 @attrs.frozen
 class Decoded:
-    """The format the bytes were recognised as, and their readable tree."""
+    """The format the bytes were recognised as, and their readable tree.
+
+    ``header`` is what came before the payload (a tree node: ``{"text": ...}``
+    or ``{"$bytes": ...}``), ``trailer`` the bytes after a complete pickle,
+    which ``pickle.loads`` ignores; both None when there are none.
+    """
 
     format: str
     tree: object
+    header: object = attrs.field(default=None, kw_only=True)
+    trailer: object = attrs.field(default=None, kw_only=True)
 
 
 def decode_bytes(data: bytes) -> Decoded:
     """Recognise and decode ``data``; never raises (unrecognised bytes are "raw").
 
     Order: pickle (first byte is the PROTO opcode 0x80), msgpack as one object
-    using every byte, UTF-8 JSON, msgpack as several objects back to back, raw.
-    JSON is tried before the msgpack *stream* because every ASCII byte is a
-    complete msgpack integer: any JSON text would otherwise read as a stream.
+    using every byte, UTF-8 JSON, a pickle of protocol 0 or 1 (no PROTO
+    opcode) using every byte, msgpack as several objects back to back, raw.
+    JSON and old pickles are tried before the msgpack *stream* because every
+    ASCII byte is a complete msgpack integer: any text would read as a stream.
     """
     data = bytes(data)
     if data[:1] == b"\x80":
-        lines = _pickle_lines(data)
-        if lines is not None:
-            return Decoded("pickle", lines)
+        pickled = _pickle(data)
+        if pickled is not None:
+            return pickled
     objects = _msgpack_objects(data)
     if objects is not None and len(objects) == 1:
         return Decoded("msgpack", objects[0])
     parsed = _json_tree(data)
     if parsed is not _FAILED:
         return Decoded("json", parsed)
+    old_pickle = _old_protocol_pickle(data)
+    if old_pickle is not None:
+        return old_pickle
     if objects is not None and len(objects) > 1:
         return Decoded("msgpack-stream", objects)
     return Decoded("raw", None)
@@ -60,6 +73,38 @@ def hex_lines(data: bytes, width: int = 32) -> list[str]:
 # ---------------------------------------------------------------------------
 # pickle
 # ---------------------------------------------------------------------------
+
+
+def _pickle(data: bytes) -> Decoded | None:
+    """The symbolic tree of one pickle, or of several written back to back.
+
+    A pickle this reader cannot follow is shown as its opcode listing.
+    """
+    trees: list[object] = []
+    end = 0
+    while end < len(data) and data[end : end + 1] == b"\x80":
+        try:
+            tree, end = pickle_tree(data, end)
+        except PickleTreeError:
+            if trees:
+                break  # bytes after a complete pickle: a trailer
+            lines = _pickle_lines(data)
+            return None if lines is None else Decoded("pickle-opcodes", lines)
+        trees.append(tree)
+    trailer = bytes_node(data[end:]) if end < len(data) else None
+    if len(trees) == 1:
+        return Decoded("pickle", trees[0], trailer=trailer)
+    return Decoded("pickle-stream", trees, trailer=trailer)
+
+
+def _old_protocol_pickle(data: bytes) -> Decoded | None:
+    if not data.endswith(b"."):  # STOP: a pickle ends there
+        return None
+    try:
+        tree, end = pickle_tree(data)
+    except PickleTreeError:
+        return None
+    return Decoded("pickle", tree) if end == len(data) else None
 
 
 def _pickle_lines(data: bytes) -> list[str] | None:
@@ -127,9 +172,9 @@ def _msgpack_tree(obj: object) -> object:
     if isinstance(obj, list):
         return [_msgpack_tree(item) for item in obj]
     if isinstance(obj, bytes):
-        return {"$bytes": obj.hex()}
+        return bytes_node(obj)
     if isinstance(obj, float):
-        return _float_tree(obj)
+        return float_node(obj)
     if isinstance(obj, msgpack.ExtType):
         return {"$ext": obj.code, "data": obj.data.hex()}
     if isinstance(obj, msgpack.Timestamp):
@@ -138,20 +183,7 @@ def _msgpack_tree(obj: object) -> object:
 
 
 def _map_tree(pairs: _Pairs) -> object:
-    items = [(_msgpack_tree(k), _msgpack_tree(v)) for k, v in pairs]
-    plain = all(isinstance(k, str) and not k.startswith("$") for k, _ in items)
-    keys = {k for k, _ in items} if plain else set()
-    if plain and len(keys) == len(items):
-        return dict(items)
-    # Non-str keys (ints, arrays...), "$"-keys that would read as our own
-    # tags, or repeated keys: keep every pair, in order.
-    return {"$map": [[k, v] for k, v in items]}
-
-
-def _float_tree(value: float) -> object:
-    if math.isfinite(value):
-        return value
-    return {"$float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
+    return map_node([(_msgpack_tree(k), _msgpack_tree(v)) for k, v in pairs])
 
 
 # ---------------------------------------------------------------------------

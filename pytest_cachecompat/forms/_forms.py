@@ -18,9 +18,13 @@ from pytest_cachecompat.errors import CacheCompatError
 from pytest_cachecompat.kinds import qualified_name
 from pytest_cachecompat.layout import Layout, canonical, default_samples, layout_of, render
 
-from ._decode import decode_bytes, hex_lines
+from ._compare import Form
+from ._decode import Decoded, decode_bytes, hex_lines
 
-FORMAT_VERSION = 1
+# 2: pickles decoded symbolically (1 listed their opcodes), "header" and
+# "trailer" beside "decoded". Files of format 1 are still read: comparisons
+# decode their bytes again (``_compare``).
+FORMAT_VERSION = 2
 
 
 class CheckError(CacheCompatError):
@@ -108,6 +112,7 @@ class SerializedForms:
     document: dict[str, Any]
     text: str
     positional: bool
+    forms: list[Form] = attrs.field(factory=list)
 
 
 def serialized_forms(
@@ -115,21 +120,30 @@ def serialized_forms(
 ) -> SerializedForms:
     record = qualified_name(cls)
     entries = []
+    found: list[Form] = []
     positional = False
     for index, sample in enumerate(samples):
         data = dump_sample(family, sample, index, record)
         decoded = decode_bytes(data)
         positional = positional or _is_positional(decoded.format, decoded.tree)
-        entries.append(
-            {
-                "value": canonical(sample),
-                "format": decoded.format,
-                "bytes": hex_lines(data),
-                "decoded": decoded.tree,
-            }
-        )
+        value = canonical(sample)
+        entries.append(_entry(value, data, decoded))
+        found.append(Form(value, decoded, data))
     document = {"record": record, "format_version": FORMAT_VERSION, "samples": entries}
-    return SerializedForms(document=document, text=to_text(document), positional=positional)
+    return SerializedForms(
+        document=document, text=to_text(document), positional=positional, forms=found
+    )
+
+
+def _entry(value: object, data: bytes, decoded: Decoded) -> dict[str, Any]:
+    entry: dict[str, Any] = {"value": value, "format": decoded.format}
+    if decoded.header is not None:
+        entry["header"] = decoded.header
+    entry["bytes"] = hex_lines(data)
+    entry["decoded"] = decoded.tree
+    if decoded.trailer is not None:
+        entry["trailer"] = decoded.trailer
+    return entry
 
 
 def positional_warning(record: str) -> str:
