@@ -133,7 +133,7 @@ def classify(
         return CRASHED, Crash(
             variant,
             f"unexpected exception {result.exc_type}: {result.message}",
-            result.traceback,
+            f"{result.details}\n{result.traceback}" if result.details else result.traceback,
         )
     value, expected = result.value, expectation.expected
     if value is None and expected is not None:

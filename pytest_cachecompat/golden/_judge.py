@@ -94,6 +94,11 @@ def judge(result: CallOutcome, expectation: Expectation) -> Judgement:
     return _judge_value(result.value, expectation)
 
 
+def _inner(result: CallOutcome) -> str:
+    """The sub-exceptions and causes of the loader's exception, as lines ending in a newline."""
+    return f"{result.details}\n" if result.details else ""
+
+
 def _with_detail(text: str, detail: str) -> str:
     detail = detail.rstrip()
     return f"{text}\n{detail}" if detail else text
@@ -123,6 +128,7 @@ def _judge_exception(result: CallOutcome, expectation: Expectation) -> Judgement
             FAILED,
             _with_detail(
                 f"unexpected exception {result.exc_type}: {result.message}\n"
+                f"{_inner(result)}"
                 "(not one of the family's `rejects`; a cache reader must reject entries it "
                 "cannot use cleanly: raise a declared rejection or return the declared miss value)",
                 result.traceback,

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import attrs
 
-from ._tracebacks import format_exception, safe_str, type_name
+from ._tracebacks import format_exception, inner_exceptions, safe_str, type_name
 
 __all__ = ["CallOutcome", "Loader", "resolve_ref"]
 
@@ -38,6 +38,9 @@ class CallOutcome:
     message: str = ""
     traceback: str = ""
     exc_is_rejection: bool = False
+    # Sub-exceptions of an exception group and the chain of causes, one line
+    # each (``inner_exceptions``); empty for a plain exception.
+    details: str = ""
 
 
 class Loader(Protocol):
@@ -119,6 +122,9 @@ def raised(exc: BaseException, *, is_rejection: bool) -> CallOutcome:
         message=safe_str(exc),
         traceback=format_exception(exc, tb),
         exc_is_rejection=is_rejection,
+        # A clean rejection is reported by its first line only; fuzz runs
+        # reject tens of thousands of inputs and need not pay for the rest.
+        details="" if is_rejection else inner_exceptions(exc),
     )
 
 

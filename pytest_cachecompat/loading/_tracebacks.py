@@ -35,7 +35,83 @@ def format_exception(exc: BaseException, tb: types.TracebackType | None) -> str:
     parts: list[str] = []
     seen: set[int] = set()
     _format_chain(exc, tb, parts, seen)
+    first = _first_leaf(exc)
+    if first is not None:
+        # An exception group's own frames end where it was raised; the error
+        # that explains it happened in its first sub-exception.
+        parts.append(
+            f"\nTraceback of its first sub-exception, {_exception_line(first).rstrip()}:\n"
+        )
+        _format_chain(first, first.__traceback__, parts, seen)
     return "".join(parts)
+
+
+# Bounds of the sub-exception tree shown with a failure (cattrs nests one
+# group per class and per field; a deep record would otherwise fill pages).
+MAX_DEPTH = 4
+MAX_PER_GROUP = 10
+MAX_LINES = 40
+MAX_CAUSES = 5
+MAX_MESSAGE = 300
+
+
+def inner_exceptions(exc: BaseException) -> str:
+    """The sub-exceptions of a group and the causes behind an exception, one line each.
+
+    Empty for a plain exception with no cause, so the common case costs two
+    attribute reads. Nested groups are indented; the text is bounded.
+    """
+    if exc.__cause__ is None and not isinstance(exc, BaseExceptionGroup):
+        return ""
+    lines: list[str] = []
+    _inner_lines(exc, "", 0, lines, {id(exc)})
+    if len(lines) > MAX_LINES:
+        lines = [*lines[:MAX_LINES], f"... and {len(lines) - MAX_LINES} more lines"]
+    return "\n".join(lines)
+
+
+def _inner_lines(
+    exc: BaseException, indent: str, depth: int, lines: list[str], seen: set[int]
+) -> None:
+    if isinstance(exc, BaseExceptionGroup):
+        subs = exc.exceptions
+        if depth >= MAX_DEPTH:
+            lines.append(f"{indent}  ({len(subs)} sub-exceptions not shown: nested too deep)")
+        else:
+            for number, sub in enumerate(subs[:MAX_PER_GROUP], start=1):
+                if id(sub) in seen or len(lines) > MAX_LINES:
+                    continue
+                seen.add(id(sub))
+                lines.append(f"{indent}  [{number}] {_one_line(sub)}")
+                _inner_lines(sub, indent + "      ", depth + 1, lines, seen)
+            if len(subs) > MAX_PER_GROUP:
+                lines.append(f"{indent}  ... and {len(subs) - MAX_PER_GROUP} more sub-exceptions")
+    cause, causes = exc.__cause__, 0
+    while cause is not None and id(cause) not in seen and causes < MAX_CAUSES:
+        seen.add(id(cause))
+        lines.append(f"{indent}  caused by {_one_line(cause)}")
+        if isinstance(cause, BaseExceptionGroup):
+            _inner_lines(cause, indent + "    ", depth + 1, lines, seen)
+        cause, causes = cause.__cause__, causes + 1
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(safe_str(exc).split())
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
+    return f"{type_name(type(exc))}: {message}" if message else type_name(type(exc))
+
+
+def _first_leaf(exc: BaseException) -> BaseException | None:
+    """The first non-group exception inside a group (None for a plain exception)."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return None
+    inner: BaseException = exc
+    for _ in range(MAX_DEPTH * 4):
+        if not isinstance(inner, BaseExceptionGroup) or not inner.exceptions:
+            break
+        inner = inner.exceptions[0]
+    return None if inner is exc else inner
 
 
 def _format_chain(

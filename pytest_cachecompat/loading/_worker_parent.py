@@ -168,7 +168,9 @@ class IsolatedLoader:
                 return
 
     def _read_answer(self, answer: bytes) -> tuple[CallOutcome, bool]:
-        status, value_pickle, exc_type, message, traceback, is_rejection, oom = pickle.loads(answer)
+        status, value_pickle, exc_type, message, traceback, is_rejection, oom, details = (
+            pickle.loads(answer)
+        )
         if oom:
             limit = self._memory_limit_mb
             return CallOutcome(
@@ -182,7 +184,8 @@ class IsolatedLoader:
                 value = pickle.loads(value_pickle)
             except Exception as exc:
                 return raised_here(exc, "the worker's answer could not be read back"), False
-        return CallOutcome(status, value, exc_type, message, traceback, is_rejection), False
+        outcome = CallOutcome(status, value, exc_type, message, traceback, is_rejection, details)
+        return outcome, False
 
 
 class _Batch:

@@ -93,6 +93,7 @@ def _encode_outcome(outcome: CallOutcome, oom: bool) -> bytes:
         outcome.traceback,
         outcome.exc_is_rejection,
         oom,
+        outcome.details,
     )
     return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
 
