@@ -14,13 +14,28 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pytest_cachecompat.config import Distribution, Family
     from pytest_cachecompat.errors import CacheCompatError
+    from pytest_cachecompat.kinds import ABSENT, MISSING, FieldInfo, RecordInfo, RecordKind
 
-__all__ = ["CacheCompatError", "Distribution", "Family"]
+__all__ = [
+    "ABSENT",
+    "MISSING",
+    "CacheCompatError",
+    "Distribution",
+    "Family",
+    "FieldInfo",
+    "RecordInfo",
+    "RecordKind",
+]
 
 _WHERE = {
+    "ABSENT": "pytest_cachecompat.kinds",
     "CacheCompatError": "pytest_cachecompat.errors",
     "Distribution": "pytest_cachecompat.config",
     "Family": "pytest_cachecompat.config",
+    "FieldInfo": "pytest_cachecompat.kinds",
+    "MISSING": "pytest_cachecompat.kinds",
+    "RecordInfo": "pytest_cachecompat.kinds",
+    "RecordKind": "pytest_cachecompat.kinds",
 }
 
 

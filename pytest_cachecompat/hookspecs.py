@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from pytest_cachecompat.config import Family
+    from pytest_cachecompat.kinds import RecordKind
 
 
 @pytest.hookspec
@@ -20,4 +21,16 @@ def pytest_cachecompat_families(config: pytest.Config) -> Iterable[Family]:  # t
     its ``testpaths``); it is called once per run with ``--cache-compat``.
     Families from every implementation and from ``pyproject.toml`` are merged;
     a name declared twice is a usage error.
+    """
+
+
+@pytest.hookspec
+def pytest_cachecompat_record_kinds(config: pytest.Config) -> Iterable[RecordKind]:  # type: ignore[empty-body]
+    """Return record kinds that this project adds (docs/record-kinds.md).
+
+    Each is a :class:`pytest_cachecompat.RecordKind` subclass or instance. A
+    project's kinds are asked before the built-in ones, so a kind may claim
+    classes that a built-in kind would otherwise take. Installed packages can
+    add kinds the same way through the ``pytest_cachecompat.kinds`` entry
+    point group.
     """

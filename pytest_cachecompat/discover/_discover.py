@@ -9,7 +9,7 @@ implemented in C has no code object and cannot be watched: the run stops
 with a usage error that says how to wrap it.
 
 Every argument of every call is walked (records, containers, plain objects;
-recursion-safe and bounded); each class that ``introspect.is_record_type``
+recursion-safe and bounded); each class that ``kinds.is_record_type``
 accepts and that the family does not cover (its roots and everything
 reachable from them, ``layout.collect_types``) is remembered with the first
 test that wrote it. At the end of the session the run fails, listing them.

@@ -15,7 +15,7 @@ import attrs
 from pytest_cachecompat import store
 from pytest_cachecompat.config import ResolvedFamily
 from pytest_cachecompat.errors import CacheCompatError
-from pytest_cachecompat.kinds import qualified_name
+from pytest_cachecompat.kinds import kind_named, qualified_name
 from pytest_cachecompat.layout import Layout, canonical, default_samples, layout_of, render
 
 from ._compare import Form
@@ -155,8 +155,8 @@ def positional_warning(record: str) -> str:
 
 def is_positional_layout(layout: Layout) -> bool:
     """Kinds that every serializer writes by position: NamedTuples and array_like Structs."""
-    options = layout.get("options") or {}
-    return layout.get("kind") == "namedtuple" or bool(options.get("array_like"))
+    kind = kind_named(layout.get("kind"))
+    return kind is not None and kind.is_positional_layout(layout)
 
 
 def _is_positional(fmt: str, tree: object) -> bool:

@@ -7,6 +7,7 @@ so a single process and ``-n 4`` produce the same summary.
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,14 @@ from pytest_cachecompat.config import (
     parse_settings,
     read_tool_table,
     resolve_all,
+)
+from pytest_cachecompat.kinds import (
+    BUILTIN_NAMES,
+    ENTRY_POINT_GROUP,
+    KindError,
+    RecordKind,
+    checked_kinds,
+    use_project_kinds,
 )
 from pytest_cachecompat.run import Options, Run
 
@@ -46,6 +55,7 @@ def run_from_config(config: pytest.Config) -> Run:
     source = str(pyproject.relative_to(config.rootpath)) if pyproject else "pyproject.toml"
     table = read_tool_table(pyproject)
     settings = parse_settings(table, config.rootpath, source)
+    use_project_kinds(_record_kinds(config))
     hook_families = _families_from_hook(config)
     families = resolve_all(families_from_table(table, source), hook_families, settings)
     if not families:
@@ -61,6 +71,27 @@ def run_from_config(config: pytest.Config) -> Run:
 
 
 HOOK = "conftest hook pytest_cachecompat_families"
+KINDS_HOOK = "conftest hook pytest_cachecompat_record_kinds"
+
+
+def _record_kinds(config: pytest.Config) -> list[RecordKind]:
+    """The project's record kinds: from the hook, then from installed entry points."""
+    declared: list[tuple[str, object]] = []
+    try:
+        for result in config.hook.pytest_cachecompat_record_kinds(config=config):
+            declared.extend((KINDS_HOOK, kind) for kind in _flatten([result]))
+    except Exception as exc:
+        raise ConfigError(f"{KINDS_HOOK} raised {type(exc).__name__}: {exc}") from None
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        source = f"entry point {entry_point.name} = {entry_point.value} ({ENTRY_POINT_GROUP})"
+        try:
+            declared.append((source, entry_point.load()))
+        except Exception as exc:
+            raise ConfigError(f"{source}: cannot load it: {type(exc).__name__}: {exc}") from None
+    try:
+        return checked_kinds(declared, BUILTIN_NAMES)
+    except KindError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _families_from_hook(config: pytest.Config) -> list[object]:

@@ -1,8 +1,9 @@
 """Layouts of record types, their deterministic samples, canonical values and changes in words."""
 
 from ._canonical import Mismatch, canonical, compare_shared, render, strict_equal, type_label
-from ._diff import Change, diff_layout, diff_layouts, diff_trees
+from ._diff import Change, diff_trees
 from ._layout import Layout, collect_layouts, collect_types, layout_of
+from ._layout_diff import diff_layout, diff_layouts
 from ._samples import SampleError, default_samples
 
 __all__ = [

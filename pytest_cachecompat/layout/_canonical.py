@@ -9,23 +9,21 @@ no two different values share one canonical form.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 import json
 import math
 import re
-import sys
 import types
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
 import attrs
 
-from pytest_cachecompat.kinds import qualified_name
+from pytest_cachecompat.kinds import kind_of, object_state, qualified_name
 
 __all__ = ["Mismatch", "canonical", "compare_shared", "render", "strict_equal", "type_label"]
 
@@ -154,73 +152,19 @@ def _tagged(value: object) -> object:
 
 
 def _record_fields(value: object) -> list[tuple[str, object]] | None:
-    """(name, value) pairs in declaration order when ``value`` is a record, else None."""
-    cls = type(value)
-    if attrs.has(cls):
-        return [(a.name, getattr(value, a.name)) for a in attrs.fields(cls)]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
-    names = getattr(cls, "_fields", None)
-    if isinstance(value, tuple) and isinstance(names, tuple):  # a NamedTuple
-        return list(zip(names, value, strict=False))
-    special = _model_fields(value)
-    if special is not None:
-        return special
+    """(name, value) pairs in declaration order when ``value`` is a record, else None.
+
+    A record is an instance of a registered kind (its kind reads the fields),
+    or any other object with slots or a ``__dict__``: its state, as pickle sees it.
+    """
+    kind = kind_of(type(value))
+    if kind is not None and not kind.has_members:
+        return list(kind.field_values(value))
     if isinstance(value, (list, tuple, set, frozenset, dict, *_NOT_RECORDS)):
         return None
-    if cls.__module__ == "builtins":
+    if type(value).__module__ == "builtins":
         return None
-    return _plain_object_fields(value)
-
-
-def _model_fields(value: object) -> list[tuple[str, object]] | None:
-    """pydantic / msgspec models, detected only when their library is already imported."""
-    pydantic = sys.modules.get("pydantic")
-    base_model = getattr(pydantic, "BaseModel", None) if pydantic is not None else None
-    if isinstance(base_model, type) and isinstance(value, base_model):
-        declared: dict[str, Any] = getattr(type(value), "model_fields", {})
-        pairs: list[tuple[str, object]] = [(name, getattr(value, name)) for name in declared]
-        extra: dict[str, Any] | None = getattr(value, "__pydantic_extra__", None)
-        pairs.extend((extra or {}).items())
-        return pairs
-    msgspec = sys.modules.get("msgspec")
-    struct = getattr(msgspec, "Struct", None) if msgspec is not None else None
-    if isinstance(struct, type) and isinstance(value, struct):
-        names: tuple[str, ...] = type(value).__struct_fields__  # type: ignore[attr-defined]
-        return [(name, getattr(value, name)) for name in names]
-    return None
-
-
-def _plain_object_fields(value: object) -> list[tuple[str, object]] | None:
-    """Slots (base classes first) then instance ``__dict__``, as pickle would see them."""
-    has_dict = hasattr(value, "__dict__")
-    slot_names = list(_slot_names(type(value)))
-    if not has_dict and not slot_names:
-        return None
-    pairs: list[tuple[str, object]] = []
-    _unset = object()
-    for name in slot_names:
-        item = getattr(value, name, _unset)
-        if item is not _unset:  # an unassigned slot has no value to record
-            pairs.append((name, item))
-    if has_dict:
-        pairs.extend(vars(value).items())
-    return pairs
-
-
-def _slot_names(cls: type) -> Iterator[str]:
-    seen: set[str] = set()
-    for klass in reversed(cls.__mro__):
-        slots = klass.__dict__.get("__slots__", ())
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            if slot in ("__dict__", "__weakref__") or slot in seen:
-                continue
-            seen.add(slot)
-            # Private slots are stored under their mangled name.
-            if slot.startswith("__") and not slot.endswith("__"):
-                yield f"_{klass.__name__.lstrip('_')}{slot}"
-            else:
-                yield slot
+    return object_state(value)
 
 
 def _safe_repr(value: object) -> str:

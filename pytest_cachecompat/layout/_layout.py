@@ -15,6 +15,7 @@ from pytest_cachecompat.kinds import (
     FieldInfo,
     factory_repr,
     inspect_record,
+    kind_named,
     record_name,
     referenced_types,
     stable_repr,
@@ -27,12 +28,15 @@ Layout = dict[str, Any]
 def layout_of(cls: type) -> Layout:
     """The layout of one record type: record, kind, options, fields or members."""
     info = inspect_record(cls)
+    kind = kind_named(info.kind)
     layout: Layout = {
         "record": record_name(cls),
         "kind": info.kind,
         "options": {key: info.options[key] for key in sorted(info.options)},
     }
-    if info.kind == "enum":
+    if info.source is not None:
+        layout["fields_from"] = info.source
+    if kind is not None and kind.has_members:
         layout["members"] = [{"name": name, "value": value} for name, value in info.members]
     else:
         layout["fields"] = [_field_layout(field) for field in info.fields]

@@ -16,7 +16,6 @@ choosing terminating variants (``None``, empty containers).
 from __future__ import annotations
 
 import collections.abc as abc
-import dataclasses
 import datetime
 import decimal
 import enum
@@ -28,15 +27,12 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-import attrs
-
 from pytest_cachecompat.errors import CacheCompatError
 from pytest_cachecompat.kinds import (
-    FieldInfo,
-    RecordInfo,
+    RecordKind,
     inspect_record,
     is_record_type,
-    resolved_hints,
+    kind_of,
     type_name,
 )
 
@@ -45,16 +41,6 @@ MAX_DEPTH: Final = 3
 # non-optional self reference): give up with a clear error.
 _HARD_DEPTH: Final = 8
 _MAX_ELEMENTS: Final = 16
-
-
-class _Absent:
-    """Variant of a NotRequired TypedDict key: the key is left out."""
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-_ABSENT: Final = _Absent()
 
 
 class SampleError(CacheCompatError, TypeError):
@@ -70,103 +56,33 @@ def default_samples(cls: type) -> list[object]:
 
 
 def _record_samples(cls: object, prefix: str, depth: int) -> list[object]:
+    info = inspect_record(cls)
+    kind = _kind(cls)
+    ready = kind.samples(info)
+    if ready is not None:
+        return ready
     if depth > _HARD_DEPTH:
         raise SampleError(f"{type_name(cls)}: cannot build a finite sample (endless recursion)")
-    info = inspect_record(cls)  # type: ignore[arg-type]
-    if info.kind == "enum":
-        return _enum_values(info.cls)
-    inputs = _constructor_inputs(cls, info)
-    variants = [_field_variants(info, field, prefix, depth) for field in inputs]
+    inputs = kind.constructor_fields(info)
+    variants = [
+        kind.field_variants(info, field, _values(field.hint, prefix + field.name, depth))
+        for field in inputs
+    ]
     count = max((len(values) for values in variants), default=1)
-    builder = _BUILDERS[info.kind]
+    names = [field.name for field in inputs]
     return [
-        builder(info, inputs, [values[i % len(values)] for values in variants])
+        kind.build(
+            info,
+            {name: values[i % len(values)] for name, values in zip(names, variants, strict=True)},
+        )
         for i in range(count)
     ]
 
 
-def _constructor_inputs(cls: object, info: RecordInfo) -> list[FieldInfo]:
-    fields = [field for field in info.fields if field.extra.get("init", True)]
-    if info.kind == "dataclass":
-        fields += _dataclass_initvars(info.cls)
-    return fields
-
-
-def _dataclass_initvars(cls: type) -> list[FieldInfo]:
-    # InitVars are no fields of the layout but __init__ still wants them.
-    hints = resolved_hints(cls)
-    all_fields: Mapping[str, Any] = getattr(cls, "__dataclass_fields__", {})
-    return [
-        FieldInfo(name=name, hint=getattr(hints.get(name), "type", Any), required=True)
-        for name, field in all_fields.items()
-        if field._field_type is dataclasses._FIELD_INITVAR  # type: ignore[attr-defined]
-    ]
-
-
-def _field_variants(info: RecordInfo, field: FieldInfo, prefix: str, depth: int) -> list[object]:
-    values = _values(field.hint, prefix + field.name, depth)
-    if info.kind == "typeddict" and not field.required:
-        values = [*values, _ABSENT]
-    return values
-
-
-def _build_kwargs(info: RecordInfo, fields: Sequence[FieldInfo], values: list[object]) -> object:
-    return info.cls(**{field.name: value for field, value in zip(fields, values, strict=True)})
-
-
-def _build_attrs(info: RecordInfo, fields: Sequence[FieldInfo], values: list[object]) -> object:
-    init_names = {attribute.name: attribute.alias for attribute in attrs.fields(info.cls)}
-    kwargs = {init_names[f.name]: value for f, value in zip(fields, values, strict=True)}
-    return info.cls(**kwargs)
-
-
-def _build_namedtuple(
-    info: RecordInfo, fields: Sequence[FieldInfo], values: list[object]
-) -> object:
-    return info.cls(*values)
-
-
-def _build_typeddict(info: RecordInfo, fields: Sequence[FieldInfo], values: list[object]) -> object:
-    return {
-        field.name: value
-        for field, value in zip(fields, values, strict=True)
-        if value is not _ABSENT
-    }
-
-
-def _build_pydantic(info: RecordInfo, fields: Sequence[FieldInfo], values: list[object]) -> object:
-    # model_construct takes field names and skips validation, so the sample is
-    # exactly what was generated (nested models are already instances).
-    construct: Callable[..., object] = typing.cast(Any, info.cls).model_construct
-    return construct(**{field.name: value for field, value in zip(fields, values, strict=True)})
-
-
-def _build_pickle(info: RecordInfo, fields: Sequence[FieldInfo], values: list[object]) -> object:
-    if info.options.get("state") == "reduce":
-        # __reduce__ usually needs what __init__ sets up; fields then come
-        # from __init__'s parameters, so the constructor takes them.
-        try:
-            return _build_kwargs(info, fields, values)
-        except Exception:
-            pass
-    # Plain classes may have any __init__; pickle restores state without it.
-    instance: object = typing.cast(Any, info.cls).__new__(info.cls)
-    for field, value in zip(fields, values, strict=True):
-        object.__setattr__(instance, field.name, value)
-    return instance
-
-
-_BUILDERS: Final[
-    Mapping[str, Callable[[RecordInfo, Sequence[FieldInfo], list[object]], object]]
-] = {
-    "attrs": _build_attrs,
-    "dataclass": _build_kwargs,
-    "msgspec": _build_kwargs,
-    "namedtuple": _build_namedtuple,
-    "typeddict": _build_typeddict,
-    "pydantic": _build_pydantic,
-    "pickle": _build_pickle,
-}
+def _kind(cls: object) -> RecordKind:
+    kind = kind_of(cls)
+    assert kind is not None  # inspect_record raised otherwise
+    return kind
 
 
 # --- values of one hint ---------------------------------------------------------
@@ -180,8 +96,6 @@ def _values(hint: object, key: str, depth: int) -> list[object]:
         return [key]
     if isinstance(hint, typing.NewType):
         return _values(hint.__supertype__, key, depth)
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return _enum_values(hint)
     if is_record_type(hint):
         return _record_samples(hint, key + ".", depth + 1)
     origin = typing.get_origin(hint)
@@ -288,16 +202,6 @@ def _mapping_values(origin: type, args: tuple[Any, ...], key: str, depth: int) -
     for i in range(count):
         filled.setdefault(keys[i % len(keys)], values[i % len(values)])
     return [{}, filled]
-
-
-def _enum_values(cls: type) -> list[object]:
-    members: Mapping[str, object] = getattr(cls, "__members__", {})
-    # Aliases are the same member object: keep each member once, in order.
-    unique: list[object] = []
-    for member in members.values():
-        if not any(member is seen for seen in unique):
-            unique.append(member)
-    return unique
 
 
 # --- scalars --------------------------------------------------------------------
