@@ -16,6 +16,7 @@ import attrs
 from pytest_cachecompat import forms, store
 from pytest_cachecompat.config import ResolvedFamily, versions
 from pytest_cachecompat.forms import messages
+from pytest_cachecompat.kinds import inspect_record
 from pytest_cachecompat.layout import diff_layout
 from pytest_cachecompat.store import StoreError, read_json
 
@@ -75,6 +76,7 @@ def _check_layout(
     run: Run,
 ) -> None:
     layout, text = forms.layout_text(cls)
+    verdict.warnings.extend(f"{record}: {warning}" for warning in inspect_record(cls).warnings)
     if forms.is_positional_layout(layout):
         verdict.warnings.append(forms.positional_warning(record))
     path = store.layout_path(family.version_folder, record)

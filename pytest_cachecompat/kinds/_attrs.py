@@ -22,7 +22,7 @@ class AttrsKind(RecordKind):
     def inspect(self, cls: type) -> RecordInfo:
         resolved = resolve_hints(cls)
         fields = tuple(_field(attribute, resolved.hints) for attribute in attrs.fields(cls))
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings)
+        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
 
     def build(self, info: RecordInfo, values: Mapping[str, object]) -> object:
         init_names = {attribute.name: attribute.alias for attribute in attrs.fields(info.cls)}

@@ -20,7 +20,7 @@ class DataclassKind(RecordKind):
     def inspect(self, cls: type) -> RecordInfo:
         resolved = resolve_hints(cls)
         fields = tuple(_field(field, resolved.hints) for field in dataclasses.fields(cls))
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings)
+        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
 
     def constructor_fields(self, info: RecordInfo) -> list[FieldInfo]:
         return [*super().constructor_fields(info), *_initvars(info.cls)]

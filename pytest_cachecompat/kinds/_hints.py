@@ -12,10 +12,12 @@ import enum
 import inspect
 import sys
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
+
+from ._model import FieldInfo
 
 __all__ = [
     "HintResult",
@@ -32,7 +34,12 @@ class HintResult:
     """Resolved hints of a class, and a warning per annotation that could not be resolved."""
 
     hints: dict[str, Any]
-    warnings: tuple[str, ...] = ()
+    unresolved: Mapping[str, str] = attrs.field(factory=dict)
+
+    def warnings_for(self, fields: Iterable[FieldInfo]) -> tuple[str, ...]:
+        """The warnings about these fields (annotations of non-fields do not matter)."""
+        names = [field.name for field in fields]
+        return tuple(self.unresolved[name] for name in names if name in self.unresolved)
 
 
 def resolve_hints(cls: type) -> HintResult:
@@ -45,21 +52,23 @@ def resolve_hints(cls: type) -> HintResult:
 
 def _resolve_one_by_one(cls: type) -> HintResult:
     hints: dict[str, Any] = {}
-    warnings: list[str] = []
+    # One warning per field: a subclass that annotates it again decides.
+    warnings: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
         annotations = inspect.get_annotations(klass)
         namespace = dict(vars(sys.modules.get(klass.__module__, object())))
         for name, annotation in annotations.items():
             hint, problem = _resolve(annotation, namespace, dict(vars(klass)))
             hints[name] = hint
+            warnings.pop(name, None)
             if problem is not None:
                 owner = f"{klass.__module__}:{klass.__qualname__}"
-                warnings.append(
+                warnings[name] = (
                     f"field {name} of {owner}: its annotation {_text(annotation)!r} cannot be "
                     f"resolved ({problem}); recorded as unresolved, so only its serialized form "
                     "guards it"
                 )
-    return HintResult(hints, tuple(warnings))
+    return HintResult(hints, warnings)
 
 
 def _resolve(

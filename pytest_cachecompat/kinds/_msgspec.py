@@ -32,7 +32,7 @@ class MsgspecKind(RecordKind):
         fields = tuple(
             _field(field, resolved.hints, keep_defaults) for field in msgspec.structs.fields(cls)
         )
-        return RecordInfo(cls, self.name, options, fields, warnings=resolved.warnings)
+        return RecordInfo(cls, self.name, options, fields, warnings=resolved.warnings_for(fields))
 
     def field_values(self, value: Any) -> list[tuple[str, object]]:
         names: tuple[str, ...] = type(value).__struct_fields__

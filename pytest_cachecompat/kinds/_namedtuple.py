@@ -29,7 +29,7 @@ class NamedTupleKind(RecordKind):
             )
             for name in getattr(cls, "_fields", ())
         )
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings)
+        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
 
     def build(self, info: RecordInfo, values: Mapping[str, object]) -> object:
         return info.cls(*values.values())

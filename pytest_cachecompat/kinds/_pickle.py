@@ -58,9 +58,8 @@ class PickleKind(RecordKind):
             # Pickle stores values, not their annotations: a field is Any, so that
             # neither the layout nor the default samples follow an annotation.
             fields = tuple(_field(cls, name, Any) for name in names)
-        return RecordInfo(
-            cls, self.name, {"state": state}, fields, source=source, warnings=resolved.warnings
-        )
+        # Pickle stores no annotations: one that cannot be resolved does not matter.
+        return RecordInfo(cls, self.name, {"state": state}, fields, source=source)
 
     def constructor_fields(self, info: RecordInfo) -> list[FieldInfo]:
         if info.options.get("state") == "reduce" or info.source == INIT_SOURCE:
@@ -248,7 +247,7 @@ def _hints(cls: type) -> HintResult:
         _mangled(owners[name], name) if name in owners else name: hint
         for name, hint in resolved.hints.items()
     }
-    return HintResult(hints, resolved.warnings)
+    return HintResult(hints, resolved.unresolved)
 
 
 def _mangled(klass: type, name: str) -> str:

@@ -26,7 +26,7 @@ class TypedDictKind(RecordKind):
         )
         # Totality is only a shorthand for which keys are required: the per-field
         # ``required`` says all that reaches the bytes, so ``total`` is no option.
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings)
+        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
 
     def field_variants(
         self, info: RecordInfo, field: FieldInfo, values: list[object]

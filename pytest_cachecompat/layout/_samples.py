@@ -92,7 +92,8 @@ def _values(hint: object, key: str, depth: int) -> list[object]:
     """Ordered variants for a value of type hint at field path key."""
     if hint is None or hint is type(None):
         return [None]
-    if hint is Any or hint is object or isinstance(hint, typing.TypeVar):
+    if hint is Any or hint is object or isinstance(hint, typing.TypeVar | typing.ForwardRef):
+        # Nothing known of the value (an unresolved annotation is no better): a string.
         return [key]
     if isinstance(hint, typing.NewType):
         return _values(hint.__supertype__, key, depth)
