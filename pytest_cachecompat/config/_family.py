@@ -45,3 +45,4 @@ class Family:
     expect: Mapping[str, Literal["reject", "load"]] = attrs.field(factory=dict)
     timeout: float | None = None
     isolate: bool | None = None
+    writers: Sequence[str] = ()

@@ -69,6 +69,8 @@ class ResolvedFamily:
     # it is one (``version = { distribution = "NAME" }``): messages then ask
     # for a new release instead of a bumped constant.
     version_distribution: str | None = None
+    # Distributions whose installed versions each frozen manifest records.
+    writers: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -285,6 +287,23 @@ def _resolve_version(value: object, where: str) -> tuple[versions.VersionValue, 
     return installed, distribution.ref, distribution.name
 
 
+def _resolve_writers(family: Family, where: str) -> tuple[str, ...]:
+    """The ``writers`` distributions; each must be installed, or the manifest could not say."""
+    value = family.writers
+    if isinstance(value, str) or not all(isinstance(name, str) and name for name in value):
+        raise ConfigError(
+            f"{where} writers = {value!r}: must be a list of distribution names, "
+            'e.g. ["cachecontrol", "urllib3"]'
+        )
+    for name in value:
+        if versions.installed_version(Distribution(name)) is None:
+            raise ConfigError(
+                f"{where} writers = {name!r}: the distribution {name!r} is not installed in this "
+                "environment, so no archive could record its version (install it or fix the name)"
+            )
+    return tuple(value)
+
+
 def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedFamily:
     """Import and check every reference of one family."""
     where = f"{source} family {family.name!r}:"
@@ -300,6 +319,7 @@ def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedF
         version_ref=version_ref,
         version=version,
         version_distribution=distribution,
+        writers=_resolve_writers(family, where),
         records=_resolve_records(family, where),
         dumps=dumps,
         dumps_ref=dumps_ref,

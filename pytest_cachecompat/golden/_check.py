@@ -8,8 +8,6 @@ existing manifest is never rewritten.
 
 from __future__ import annotations
 
-import importlib.metadata
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +24,7 @@ from pytest_cachecompat.store import ArchiveEntry, Manifest, StoreError, read_ma
 from ._fuzzcheck import FuzzResult, fuzz_archive
 from ._judge import FAILED, Expectation, Judgement, judge, summarize
 from ._regressions import read_regressions
+from ._writers import describe, writer_versions, written_by
 
 if TYPE_CHECKING:
     from pytest_cachecompat.loading import CallOutcome, Loader
@@ -46,27 +45,6 @@ def archived_versions(family: ResolvedFamily) -> list[versions.VersionValue]:
         and (child / store.MANIFEST_NAME).exists()
     ]
     return versions.ordered(found)
-
-
-def written_by(family: ResolvedFamily) -> dict[str, str]:
-    """The distribution (and its version) that owns the family's records.
-
-    Editable installs often do not map their packages to a distribution, so
-    a distribution named like the top-level package, then the package's
-    ``__version__``, stand in.
-    """
-    top = family.records[0].__module__.partition(".")[0]
-    candidates = [*importlib.metadata.packages_distributions().get(top, []), top]
-    for dist in candidates:
-        try:
-            return {"distribution": dist, "version": importlib.metadata.version(dist)}
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    module = sys.modules.get(top)
-    version = getattr(module, "__version__", None)
-    if isinstance(version, str) and version:
-        return {"module": top, "version": version}
-    return {"module": top, "version": "unknown (not an installed distribution)"}
 
 
 def freeze_all(run: Run) -> list[str]:
@@ -96,8 +74,9 @@ def freeze_family(family: ResolvedFamily, run: Run) -> str:
             family=family.name,
             version=str(family.version),
             version_ref=family.version_ref,
-            written_by=written_by(family),
+            written_by=written_by(family, run.options.rootpath),
             archives=tuple(entries),
+            writers=writer_versions(family),
         )
         store.write_new(manifest_path, manifest.to_text().encode("utf-8"))
     return f"{family.name} v{family.version}: froze {len(entries)} archives in {folder}"
@@ -154,6 +133,8 @@ class VersionOutcome:
     counts: dict[str, int] = attrs.field(factory=dict)
     archives: list[dict[str, Any]] = attrs.field(factory=list)
     fuzz: dict[str, int] = attrs.field(factory=dict)
+    # The manifest's writers (or its written_by): who wrote these archives.
+    written_by: dict[str, str] = attrs.field(factory=dict)
 
     def add(self, entry: ArchiveEntry, judgement: Judgement) -> None:
         self.counts[judgement.outcome] = self.counts.get(judgement.outcome, 0) + 1
@@ -173,7 +154,12 @@ class VersionOutcome:
             self.failures.append(result.failure)
 
     def summary(self) -> dict[str, Any]:
-        return {"counts": self.counts, "archives": self.archives, "fuzz": self.fuzz}
+        return {
+            "counts": self.counts,
+            "archives": self.archives,
+            "fuzz": self.fuzz,
+            "written_by": self.written_by,
+        }
 
 
 def relation(family: ResolvedFamily, version: versions.VersionValue) -> str:
@@ -193,8 +179,10 @@ def check_version(
     folder = family.folder / versions.folder_name(version)
     manifest = read_manifest(folder / store.MANIFEST_NAME)
     _check_manifest_place(family, version, folder, manifest)
-    outcome = VersionOutcome()
+    outcome = VersionOutcome(written_by=manifest.writers or manifest.written_by)
     kind = relation(family, version)
+    writers = describe(manifest)
+    by = f"\nwritten by {writers}" if writers else ""
     # Crashing fuzz inputs kept by --cache-compat-fuzz-save (pinned "reject"),
     # listed apart so that MANIFEST.json is never rewritten; never fuzzed again.
     regressions = read_regressions(folder)
@@ -219,12 +207,20 @@ def check_version(
                     f"{'fuzz regression' if is_regression else 'golden'} archive "
                     f"{folder / entry.file} (family {family.name!r}, "
                     f"{kind} version {version}, record {entry.record}), loaded with "
-                    f"{family.loads_ref}:\n{judgement.problem}"
+                    f"{family.loads_ref}:{by}\n{judgement.problem}"
                 )
             fuzz_count = run.options.fuzz
             if fuzz_count > 0 and not is_regression:
                 fuzzed = fuzz_archive(
-                    loader, family, folder, entry, data, expectation, fuzz_count, run.options
+                    loader,
+                    family,
+                    folder,
+                    entry,
+                    data,
+                    expectation,
+                    fuzz_count,
+                    run.options,
+                    written_by=writers,
                 )
                 outcome.add_fuzz(fuzzed)
     return outcome

@@ -83,6 +83,8 @@ def fuzz_archive(
     expectation: Expectation,
     count: int,
     options: Options,
+    *,
+    written_by: str = "",
 ) -> FuzzResult:
     """Feed ``count`` variants of one archive to ``loader``; count them, fail at most once."""
     variants = list(fuzz.variants(data, count))
@@ -113,7 +115,7 @@ def fuzz_archive(
     if options.fuzz_save:
         saved = save_regressions(folder, entry, crashes)
     report = _crash_report(
-        family, archive_path, entry, crashes, tried, count, options.rootpath, saved
+        family, archive_path, entry, crashes, tried, count, options.rootpath, saved, written_by
     )
     return FuzzResult(counted, report)
 
@@ -187,6 +189,7 @@ def _crash_report(
     count: int,
     rootpath: Path,
     saved: Sequence[str],
+    written_by: str,
 ) -> str:
     first = crashes[0]
     others = len(crashes) - 1
@@ -195,6 +198,7 @@ def _crash_report(
         f"fuzzing golden archive {archive} (family {family.name!r}, record {entry.record}) with "
         f"{family.loads_ref}: {len(crashes)} of {tried} corrupted variants crashed the loader "
         "(each must be cleanly rejected or load equal)",
+        *([f"written by {written_by}"] if written_by else []),
         f"first crash: seed {first.variant.seed} "
         f"({first.variant.kind}: {first.variant.description})",
         f"  {first.what}",

@@ -171,6 +171,7 @@ def _golden_entry(family: ResolvedFamily, result: dict[str, Any]) -> dict[str, A
         "counts": result.get("counts", {}),
         "archives": result.get("archives", []),
         "fuzz": result.get("fuzz", {}),
+        "written_by": result.get("written_by", {}),
     }
 
 

@@ -43,17 +43,22 @@ class Manifest:
     version_ref: str
     written_by: dict[str, str]
     archives: tuple[ArchiveEntry, ...]
+    # ``{distribution: version}`` of the family's ``writers`` at freeze time;
+    # the key is absent from manifests of families that declare none.
+    writers: dict[str, str] = attrs.field(factory=dict)
 
     def to_text(self) -> str:
-        document = {
+        document: dict[str, Any] = {
             "kind": KIND,
             "format_version": FORMAT_VERSION,
             "family": self.family,
             "version": self.version,
             "version_ref": self.version_ref,
             "written_by": self.written_by,
-            "archives": [entry.to_json() for entry in self.archives],
         }
+        if self.writers:
+            document["writers"] = self.writers
+        document["archives"] = [entry.to_json() for entry in self.archives]
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -102,6 +107,7 @@ def read_manifest(path: Path) -> Manifest:
             version_ref=str(document.get("version_ref", "")),
             written_by={str(k): str(v) for k, v in dict(document.get("written_by", {})).items()},
             archives=archives,
+            writers={str(k): str(v) for k, v in dict(document.get("writers", {})).items()},
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise StoreError(f"{path}: malformed manifest ({type(exc).__name__}: {exc})") from None
