@@ -46,3 +46,4 @@ class Family:
     timeout: float | None = None
     isolate: bool | None = None
     writers: Sequence[str] = ()
+    framing: Ref | None = None

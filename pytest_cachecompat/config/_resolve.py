@@ -71,6 +71,10 @@ class ResolvedFamily:
     version_distribution: str | None = None
     # Distributions whose installed versions each frozen manifest records.
     writers: tuple[str, ...] = ()
+    # ``framing``: splits the bytes dumps wrote into (header, payload), for
+    # headers that the decoder cannot find by itself (docs/configuration.md).
+    framing: Callable[[bytes], tuple[bytes, bytes]] | None = None
+    framing_ref: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -312,6 +316,11 @@ def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedF
     dumps, dumps_ref = _resolve_callable(family.dumps, where, "dumps")
     loads, loads_ref = _resolve_callable(family.loads, where, "loads")
     samples = _resolve_callable(family.samples, where, "samples")[0] if family.samples else None
+    framing, framing_ref = (
+        _resolve_callable(family.framing, where, "framing")
+        if family.framing is not None
+        else (None, None)
+    )
     rejects, rejects_refs = _resolve_rejects(family, where)
     timeout = settings.timeout if family.timeout is None else _check_timeout(family.timeout, where)
     return ResolvedFamily(
@@ -335,6 +344,8 @@ def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedF
         timeout=timeout,
         isolate=settings.isolate if family.isolate is None else family.isolate,
         store=settings.store,
+        framing=framing,
+        framing_ref=framing_ref,
     )
 
 

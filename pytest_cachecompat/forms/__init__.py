@@ -1,11 +1,19 @@
 """What is recorded for a record type: its layout text, its samples, their serialized forms."""
 
 from . import _messages as messages
-from ._compare import Form, form_differences, format_words, forms_of, same_forms
+from ._compare import (
+    Form,
+    changed_samples,
+    form_differences,
+    format_words,
+    forms_of,
+    same_forms,
+)
 from ._decode import Decoded, decode_bytes, hex_lines
 from ._forms import (
     CheckError,
     SerializedForms,
+    decoder_for,
     dump_sample,
     is_frozen,
     is_positional_layout,
@@ -22,7 +30,9 @@ __all__ = [
     "Decoded",
     "Form",
     "SerializedForms",
+    "changed_samples",
     "decode_bytes",
+    "decoder_for",
     "dump_sample",
     "form_differences",
     "format_words",

@@ -15,13 +15,23 @@ from typing import Any
 
 import attrs
 
-from pytest_cachecompat.layout import diff_trees, render, strict_equal
+from pytest_cachecompat.layout import render, strict_equal
 
 from ._decode import Decoded, decode_bytes
+from ._formdiff import TreeDiff
+from ._positional import Schema
 
-__all__ = ["Form", "form_differences", "format_words", "forms_of", "same_forms"]
+__all__ = [
+    "Form",
+    "changed_samples",
+    "form_differences",
+    "format_words",
+    "forms_of",
+    "same_forms",
+]
 
 Decoder = Callable[[bytes], Decoded]
+Layouts = Mapping[str, Mapping[str, Any]]
 
 
 @attrs.frozen
@@ -79,29 +89,75 @@ def _plain(key: tuple[object, ...]) -> list[object]:
     return list(key)
 
 
-def form_differences(old: Sequence[Form], new: Sequence[Form]) -> list[str]:
-    """In words, how the current forms differ from the recorded ones (one line a change)."""
-    lines: list[str] = []
-    if len(old) != len(new):
-        lines.append(f"{len(old)} samples recorded, {len(new)} now")
-    for index, (before, after) in enumerate(zip(old, new, strict=False)):
-        lines.extend(_sample_differences(f"sample {index}", before.decoded, after.decoded))
+def form_differences(
+    old: Sequence[Form],
+    new: Sequence[Form],
+    *,
+    record: str | None = None,
+    old_layouts: Layouts | None = None,
+    new_layouts: Layouts | None = None,
+    same_values_only: bool = False,
+) -> list[str]:
+    """In words, how the ``new`` forms differ from the ``old`` ones, one line a change.
+
+    Fields are named through the layouts (``old_layouts`` for the old trees).
+    ``same_values_only`` (comparing two versions): only what a sample with
+    the same value writes differently, never the header (it holds the
+    version) or fields whose sample values differ (layout changes say those).
+    """
+    old_schema = Schema(old_layouts or new_layouts or {})
+    new_schema = Schema(new_layouts or old_layouts or {})
+    per_sample: list[list[str]] = []
+    for before, after in zip(old, new, strict=False):
+        walk = TreeDiff(old_schema, new_schema, same_values_only=same_values_only)
+        per_sample.append(_sample_differences(walk, before, after, record))
+    lines = _grouped(per_sample, len(new))
+    if len(old) != len(new) and not same_values_only:
+        lines.insert(0, f"{len(old)} samples recorded, {len(new)} now")
     return lines
 
 
-def _sample_differences(where: str, old: Decoded, new: Decoded) -> list[str]:
-    if old.format != new.format:
-        return [
-            f"{where}: written as {format_words(new.format)} instead of {format_words(old.format)}"
-        ]
+def _sample_differences(walk: TreeDiff, old: Form, new: Form, record: str | None) -> list[str]:
+    before, after = old.decoded, new.decoded
+    if before.format != after.format:
+        return [f"written as {format_words(after.format)} instead of {format_words(before.format)}"]
     lines = []
-    if not strict_equal(old.header, new.header):
-        lines.append(f"{where} header: {render(old.header, 80)} -> {render(new.header, 80)}")
-    lines.extend(diff_trees(old.tree, new.tree, root=f"{where} decoded"))
-    if not strict_equal(old.trailer, new.trailer):
-        before, after = render(old.trailer, 80), render(new.trailer, 80)
-        lines.append(f"{where} bytes after the pickle: {before} -> {after}")
+    if not walk.same_values_only and not strict_equal(before.header, after.header):
+        lines.append(f"header {render(before.header, 80)} -> {render(after.header, 80)}")
+    stream = after.format.endswith("-stream")
+    walk.compare(before.tree, after.tree, record, (old.value, new.value), stream=stream)
+    lines.extend(walk.result())
+    if not strict_equal(before.trailer, after.trailer):
+        was, now = render(before.trailer, 80), render(after.trailer, 80)
+        lines.append(f"bytes after the pickle: {was} -> {now}")
     return lines
+
+
+def _grouped(per_sample: list[list[str]], count: int) -> list[str]:
+    """One line per distinct text, saying in which samples it occurs."""
+    where: dict[str, list[int]] = {}
+    for index, lines in enumerate(per_sample):
+        for line in lines:
+            where.setdefault(line, []).append(index)
+    out = []
+    for line, indices in where.items():
+        if len(indices) == 1:
+            label = f"sample {indices[0]}"
+        elif len(indices) == count:
+            label = "every sample"
+        else:
+            label = "samples " + ", ".join(str(i) for i in indices)
+        out.append(f"{label}: {line}")
+    return out
+
+
+def changed_samples(old: Sequence[Form], new: Sequence[Form]) -> list[int]:
+    """Indices of samples whose value is not the recorded one (the samples changed)."""
+    return [
+        index
+        for index, (a, b) in enumerate(zip(old, new, strict=False))
+        if not strict_equal(a.value, b.value)
+    ]
 
 
 _FORMAT_WORDS = {

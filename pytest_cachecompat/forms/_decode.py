@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import pickletools
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 import msgpack  # type: ignore[import-untyped]  # ships no type information
 
+from ._framing import find_payload, header_node
 from ._pickle_tree import PickleTreeError, pickle_tree
 from ._tree import bytes_node, float_node, map_node
 
-__all__ = ["Decoded", "decode_bytes", "hex_lines"]
+__all__ = ["Decoded", "Framing", "FramingError", "decode_bytes", "hex_lines"]
 
 
 @attrs.frozen
@@ -35,16 +37,31 @@ class Decoded:
     trailer: object = attrs.field(default=None, kw_only=True)
 
 
-def decode_bytes(data: bytes) -> Decoded:
+Framing = Callable[[bytes], tuple[bytes, bytes]]
+
+
+class FramingError(Exception):
+    """The family's ``framing`` hook failed or returned something else than two byte strings."""
+
+
+def decode_bytes(data: bytes, framing: Framing | None = None) -> Decoded:
     """Recognise and decode ``data``; never raises (unrecognised bytes are "raw").
 
     Order: pickle (first byte is the PROTO opcode 0x80), msgpack as one object
     using every byte, UTF-8 JSON, a pickle of protocol 0 or 1 (no PROTO
-    opcode) using every byte, msgpack as several objects back to back, raw.
-    JSON and old pickles are tried before the msgpack *stream* because every
-    ASCII byte is a complete msgpack integer: any text would read as a stream.
+    opcode) using every byte, a payload after a short header (``_framing``),
+    msgpack as several objects back to back, raw. Text formats and headers
+    are tried before the msgpack *stream* because every ASCII byte is a
+    complete msgpack integer: any text would read as a stream.
+
+    With ``framing`` (the family's hook), the hook splits the header off and
+    only the payload is recognised; its failures raise ``FramingError``.
     """
     data = bytes(data)
+    if framing is not None:
+        header, payload = _split(framing, data)
+        decoded = decode_bytes(payload)
+        return attrs.evolve(decoded, header=header_node(header) if header else decoded.header)
     if data[:1] == b"\x80":
         pickled = _pickle(data)
         if pickled is not None:
@@ -58,9 +75,51 @@ def decode_bytes(data: bytes) -> Decoded:
     old_pickle = _old_protocol_pickle(data)
     if old_pickle is not None:
         return old_pickle
+    framed = find_payload(
+        data,
+        pickle_payload=_whole_pickle,
+        json_payload=_whole_json,
+        msgpack_payload=_whole_msgpack,
+    )
+    if framed is not None:
+        length, fmt, tree = framed
+        return Decoded(fmt, tree, header=header_node(data[:length]))
     if objects is not None and len(objects) > 1:
         return Decoded("msgpack-stream", objects)
     return Decoded("raw", None)
+
+
+def _split(framing: Framing, data: bytes) -> tuple[bytes, bytes]:
+    try:
+        result = framing(data)
+    except Exception as exc:
+        raise FramingError(f"raised {type(exc).__name__}: {exc}") from exc
+    if (
+        not isinstance(result, tuple)
+        or len(result) != 2
+        or not all(isinstance(part, bytes | bytearray | memoryview) for part in result)
+    ):
+        raise FramingError(
+            f"returned {type(result).__name__}, expected a tuple (header bytes, payload bytes)"
+        )
+    return bytes(result[0]), bytes(result[1])
+
+
+def _whole_pickle(data: bytes) -> tuple[object] | None:
+    decoded = _pickle(data)
+    if decoded is None or decoded.format == "pickle-opcodes" or decoded.trailer is not None:
+        return None
+    return (decoded.tree,) if decoded.format == "pickle" else None
+
+
+def _whole_json(data: bytes) -> tuple[object] | None:
+    parsed = _json_tree(data)
+    return None if parsed is _FAILED else (parsed,)
+
+
+def _whole_msgpack(data: bytes) -> tuple[object] | None:
+    objects = _msgpack_objects(data)
+    return (objects[0],) if objects is not None and len(objects) == 1 else None
 
 
 def hex_lines(data: bytes, width: int = 32) -> list[str]:

@@ -7,7 +7,7 @@ message that names the family, the reference and the sample at fault.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -19,7 +19,7 @@ from pytest_cachecompat.kinds import kind_named, qualified_name
 from pytest_cachecompat.layout import Layout, canonical, default_samples, layout_of, render
 
 from ._compare import Form
-from ._decode import Decoded, decode_bytes, hex_lines
+from ._decode import Decoded, FramingError, decode_bytes, hex_lines
 
 # 2: pickles decoded symbolically (1 listed their opcodes), "header" and
 # "trailer" beside "decoded". Files of format 1 are still read: comparisons
@@ -119,12 +119,13 @@ def serialized_forms(
     family: ResolvedFamily, cls: type, samples: Sequence[object]
 ) -> SerializedForms:
     record = qualified_name(cls)
+    decoder = decoder_for(family)
     entries = []
     found: list[Form] = []
     positional = False
     for index, sample in enumerate(samples):
         data = dump_sample(family, sample, index, record)
-        decoded = decode_bytes(data)
+        decoded = decoder(data)
         positional = positional or _is_positional(decoded.format, decoded.tree)
         value = canonical(sample)
         entries.append(_entry(value, data, decoded))
@@ -133,6 +134,24 @@ def serialized_forms(
     return SerializedForms(
         document=document, text=to_text(document), positional=positional, forms=found
     )
+
+
+def decoder_for(family: ResolvedFamily) -> Callable[[bytes], Decoded]:
+    """The family's decoder: detection, or its declared ``framing`` first."""
+    framing = family.framing
+    if framing is None:
+        return decode_bytes
+
+    def decode(data: bytes) -> Decoded:
+        try:
+            return decode_bytes(data, framing)
+        except FramingError as exc:
+            raise CheckError(
+                f"family {family.name!r}: framing = {family.framing_ref} {exc} "
+                f"(on {len(data)} bytes that dumps = {family.dumps_ref} wrote)"
+            ) from None
+
+    return decode
 
 
 def _entry(value: object, data: bytes, decoded: Decoded) -> dict[str, Any]:

@@ -76,12 +76,27 @@ def rerecord_fix(family: ResolvedFamily) -> str:
 
 
 def serialized_changed(
-    family: ResolvedFamily, record: str, differences: Sequence[str], *, frozen: bool = True
+    family: ResolvedFamily,
+    record: str,
+    differences: Sequence[str],
+    *,
+    frozen: bool = True,
+    changed_samples: Sequence[int] = (),
 ) -> str:
+    if changed_samples:
+        # The samples are not the recorded ones: what dumps writes for them differs,
+        # but whether dumps itself changed cannot be told from these bytes.
+        plural = "s" if len(changed_samples) > 1 else ""
+        numbers = ", ".join(str(i) for i in changed_samples)
+        cause = (
+            f"the samples are not the recorded ones (sample{plural} {numbers} changed), "
+            f"and what {family.dumps_ref} writes for them differs"
+        )
+    else:
+        cause = f"{family.dumps_ref} now writes different bytes for the same samples"
     return (
         f"serialized form of {record} changed but {constant(family)} is still {family.version!r} "
-        f"(family {family.name!r}): {family.dumps_ref} now writes different bytes for the same "
-        f"samples.\n"
+        f"(family {family.name!r}): {cause}.\n"
         f"Decoded difference (recorded -> now):\n{bullet(differences)}\n"
         f"{bump_fix(family) if frozen else rerecord_fix(family)}"
     )

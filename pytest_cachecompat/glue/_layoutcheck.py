@@ -148,7 +148,7 @@ def _check_serialized(
     path = store.samples_path(family.version_folder, record)
     frozen = run.is_frozen(family)
     text = serialized.text
-    recorded = forms.forms_of(read_json(path)) if path.exists() else None
+    recorded = forms.forms_of(read_json(path), forms.decoder_for(family)) if path.exists() else None
     if recorded is not None and forms.same_forms(recorded, serialized.forms):
         # Every sample decodes to the recorded tree: what differs in the bytes
         # (pickle memo numbers, hash-seed set order) no reader sees. The
@@ -156,14 +156,22 @@ def _check_serialized(
         text = path.read_text(encoding="utf-8")
 
     def explain_change() -> str:
-        differences = forms.form_differences(recorded or [], serialized.forms) or [
-            "the recorded file differs only in formatting: it was edited by hand; restore it"
-        ]
+        old_forms = recorded or []
+        differences = forms.form_differences(
+            old_forms,
+            serialized.forms,
+            record=record,
+            old_layouts=run.recorded_layouts(family, family.version),
+            new_layouts=run.current_layouts(family),
+        ) or ["the recorded file differs only in formatting: it was edited by hand; restore it"]
         verdict.changes.append(
             f"{record}: serialized form changed "
             f"({len(differences)} difference{'' if len(differences) == 1 else 's'})"
         )
-        return messages.serialized_changed(family, record, differences, frozen=frozen)
+        changed = forms.changed_samples(old_forms, serialized.forms)
+        return messages.serialized_changed(
+            family, record, differences, frozen=frozen, changed_samples=changed
+        )
 
     def explain_missing() -> str:
         return messages.not_recorded(

@@ -119,3 +119,274 @@ def _bytes_differ_across_seeds(project: Project) -> bool:
         for seed in range(11)
     }
     return len(outputs) > 1
+
+
+# --- a payload behind a header: every change named by record and field ------------------------
+
+ENTRY_MODELS = """\
+import pydantic
+
+
+class Entry(pydantic.BaseModel):
+    name: str
+    size: int = 0
+    note: str | None = None
+"""
+
+JSON_BEHIND_A_TEXT_LINE = """\
+import json
+
+from mypkg.models import Entry
+
+SIMPLE_CACHE_VERSION = 0
+
+
+class CacheMiss(Exception):
+    pass
+
+
+def _data(entry):
+    return entry.model_dump(mode="json", by_alias=True)
+
+
+def dumps(entry):
+    return b"entrycache 0\\n" + json.dumps(_data(entry)).encode()
+
+
+def loads(data):
+    header, _, payload = data.partition(b"\\n")
+    if header != b"entrycache 0":
+        raise CacheMiss(header)
+    return Entry.model_validate(json.loads(payload))
+"""
+
+PICKLE_BEHIND_MAGIC = """\
+import pickle
+
+from mypkg.models import Entry
+
+SIMPLE_CACHE_VERSION = 0
+
+
+class CacheMiss(Exception):
+    pass
+
+
+def _data(entry):
+    return entry.model_dump(mode="json", by_alias=True)
+
+
+def dumps(entry):
+    return b"ENTR\\x00" + pickle.dumps(_data(entry), protocol=4)
+
+
+def loads(data):
+    if data[:5] != b"ENTR\\x00":
+        raise CacheMiss(data[:5])
+    return Entry.model_validate(pickle.loads(data[5:]))
+"""
+
+# (file, old text, new text) edits a developer makes, and the line that must explain them.
+HEADER_CHANGES = [
+    pytest.param(
+        [
+            (
+                "mypkg/cache.py",
+                "    return entry.model_dump(",
+                '    return {"length": entry.size} | entry.model_dump(exclude={"size"}, ',
+            )
+        ],
+        "Entry.size: written under key 'length' instead of 'size'",
+        id="renamed-key",
+    ),
+    pytest.param(
+        [("mypkg/models.py", "size: int = 0", 'size: int = pydantic.Field(0, alias="bytes")')],
+        "Entry.size: written under key 'bytes' instead of 'size'",
+        id="alias",
+    ),
+    pytest.param(
+        [
+            (
+                "mypkg/cache.py",
+                'mode="json", by_alias=True',
+                'mode="json", by_alias=True, exclude_defaults=True',
+            )
+        ],
+        "Entry.note: no longer written (was None)",
+        id="exclude-defaults",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "cache", [JSON_BEHIND_A_TEXT_LINE, PICKLE_BEHIND_MAGIC], ids=["json-text-line", "pickle-magic"]
+)
+@pytest.mark.parametrize(("edits", "words"), HEADER_CHANGES)
+def test_a_payload_behind_a_header_is_decoded_and_its_changes_named(
+    project: Project, cache: str, edits: list[tuple[str, str, str]], words: str
+) -> None:
+    project.declare('"mypkg.models:Entry"')
+    project.write("mypkg/models.py", ENTRY_MODELS)
+    project.write("mypkg/cache.py", cache)
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    recorded = project.read("tests/cachecompat/simple/v0/mypkg.models.Entry.samples.json")
+    header = (
+        '"header": "entrycache 0\\n"'
+        if cache is JSON_BEHIND_A_TEXT_LINE
+        else '"header": {\n        "$bytes": "454e545200"\n      }'
+    )
+    assert header in recorded
+    assert '"name": "name"' in recorded  # the payload, decoded
+    for path, old, new in edits:
+        project.edit(path, old, new)
+
+    result = project.run("--cache-compat")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert_clean(out)
+    assert "serialized form of mypkg.models:Entry changed" in out
+    assert words in out
+    assert "decoded[" not in out
+
+
+# --- positional msgpack: values named by field ---------------------------------------------------
+
+WHEEL_MODELS = """\
+import datetime
+
+import attrs
+
+
+@attrs.frozen
+class File:
+    name: str
+    uploaded_at: datetime.datetime
+    digest: bytes
+
+
+@attrs.frozen
+class Wheel:
+    name: str
+    files: list[File]
+"""
+
+POSITIONAL_CACHE = """\
+import datetime
+
+import attrs
+import msgpack
+
+from mypkg.models import File, Wheel
+
+SIMPLE_CACHE_VERSION = 0
+
+
+class CacheMiss(Exception):
+    pass
+
+
+def _plain(obj):
+    if attrs.has(type(obj)):
+        return [_plain(getattr(obj, f.name)) for f in attrs.fields(type(obj))]
+    if isinstance(obj, list):
+        return [_plain(item) for item in obj]
+    if isinstance(obj, datetime.datetime):
+        return obj.replace(tzinfo=datetime.timezone.utc).timestamp()
+    if isinstance(obj, bytes):
+        return obj
+    return obj
+
+
+def dumps(wheel):
+    return msgpack.packb(_plain(wheel), use_bin_type=True)
+
+
+def loads(data):
+    try:
+        name, files = msgpack.unpackb(data)
+        return Wheel(name, [File(n, datetime.datetime.utcfromtimestamp(t), d) for n, t, d in files])
+    except Exception as exc:
+        raise CacheMiss(str(exc)) from exc
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        pytest.param(
+            "return obj.replace(tzinfo=datetime.timezone.utc).timestamp()",
+            "return obj.isoformat()",
+            "Wheel.files[0].uploaded_at: 1577987441.0 -> '2020-01-02T17:50:41' (float -> str)",
+            id="datetime-timestamp-to-iso",
+        ),
+        pytest.param(
+            "        return obj\n    return obj",
+            "        return obj.decode()\n    return obj",
+            "Wheel.files[0].digest: b'files[].digest' -> 'files[].digest' "
+            "(bytes are now written as str, as UTF-8 text)",
+            id="bytes-as-str",
+        ),
+    ],
+)
+def test_positional_values_are_named_by_field(
+    project: Project, old: str, new: str, words: str
+) -> None:
+    project.declare('"mypkg.models:Wheel"')
+    project.write("mypkg/models.py", WHEEL_MODELS)
+    project.write("mypkg/cache.py", POSITIONAL_CACHE)
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    project.edit("mypkg/cache.py", old, new)
+
+    result = project.run("--cache-compat")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert_clean(out)
+    assert f"  - sample 1: {words}\n" in out
+    assert "decoded[" not in out
+
+
+# --- a pickled class: one field changed, one line -------------------------------------------------
+
+SETTINGS_MODELS = """\
+class Settings:
+    path: str
+    level: int = 0
+
+    def __init__(self, path, level=0):
+        self.path = path
+        self.level = level
+"""
+
+SETTINGS_SAMPLES = """\
+from mypkg.models import Settings
+
+
+def samples():
+    return [Settings("/etc/app.toml", 3)]
+"""
+
+
+def test_a_pickled_class_whose_one_field_changes_reads_as_one_line(project: Project) -> None:
+    project.declare(
+        '"mypkg.models:Settings"',
+        extra='samples = "mypkg.testing:samples"\ndefault_samples = false',
+    )
+    project.write("mypkg/models.py", SETTINGS_MODELS)
+    project.write("mypkg/cache.py", PICKLED_CACHE)
+    project.write("mypkg/testing.py", SETTINGS_SAMPLES)
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    # __getstate__ now writes the level as text: the class's layout is unchanged.
+    project.edit(
+        "mypkg/models.py",
+        "        self.level = level\n",
+        "        self.level = level\n\n"
+        "    def __getstate__(self):\n"
+        "        return {**self.__dict__, 'level': str(self.level)}\n",
+    )
+
+    result = project.run("--cache-compat")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert_clean(out)
+    difference = out.split("Decoded difference (recorded -> now):\n", 1)[1].split("\nFix:", 1)[0]
+    assert difference == "  - sample 0: Settings.level: 3 -> '3' (int -> str)"
