@@ -91,6 +91,20 @@ USAGE_CASES = [
         id="missing-dumps-attribute",
     ),
     pytest.param(
+        {"framing": '"mypkg.cache:split"'},
+        [
+            "family 'simple'",
+            "framing = 'mypkg.cache:split'",
+            "'mypkg.cache' has no attribute 'split'",
+        ],
+        id="missing-framing-attribute",
+    ),
+    pytest.param(
+        {"framing": '"mypkg.cache:FLOAT_VERSION"'},
+        ["family 'simple'", "framing = 'mypkg.cache:FLOAT_VERSION'", "is not callable (float)"],
+        id="framing-not-callable",
+    ),
+    pytest.param(
         {"version": '"mypkg.cache:FLOAT_VERSION"'},
         [
             "family 'simple'",

@@ -6,6 +6,7 @@ named by record and field, in words.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -390,3 +391,67 @@ def test_a_pickled_class_whose_one_field_changes_reads_as_one_line(project: Proj
     assert_clean(out)
     difference = out.split("Decoded difference (recorded -> now):\n", 1)[1].split("\nFix:", 1)[0]
     assert difference == "  - sample 0: Settings.level: 3 -> '3' (int -> str)"
+
+
+# --- a family declares its framing ---------------------------------------------------------------
+
+COMPRESSED_CACHE = """\
+import json
+import zlib
+
+from mypkg.models import Entry
+
+SIMPLE_CACHE_VERSION = 0
+
+
+class CacheMiss(Exception):
+    pass
+
+
+def dumps(entry):
+    return b"EC" + zlib.compress(json.dumps(entry.model_dump(mode="json")).encode())
+
+
+def split(data):
+    return data[:2], zlib.decompress(data[2:])
+
+
+def split_badly(data):
+    return data
+
+
+def loads(data):
+    try:
+        return Entry.model_validate(json.loads(split(data)[1]))
+    except Exception as exc:
+        raise CacheMiss(str(exc)) from exc
+"""
+
+
+def test_a_declared_framing_splits_the_header_off_before_decoding(project: Project) -> None:
+    project.declare('"mypkg.models:Entry"', extra='framing = "mypkg.cache:split"')
+    project.write("mypkg/models.py", ENTRY_MODELS)
+    project.write("mypkg/cache.py", COMPRESSED_CACHE)
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    recorded = project.read("tests/cachecompat/simple/v0/mypkg.models.Entry.samples.json")
+    assert '"header": "EC"' in recorded
+    assert '"format": "json"' in recorded
+    project.edit(
+        "mypkg/cache.py", 'model_dump(mode="json")', 'model_dump(mode="json") | {"size": "0"}'
+    )
+
+    result = project.run("--cache-compat")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert_clean(out)
+    assert re.search(r"  - every sample: Entry\.size: \d+ -> '0' \(int -> str\)\n", out), out
+
+    project.declare('"mypkg.models:Entry"', extra='framing = "mypkg.cache:split_badly"')
+    result = project.run("--cache-compat")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert_clean(out)
+    assert (
+        "family 'simple': framing = mypkg.cache:split_badly returned bytes, "
+        "expected a tuple (header bytes, payload bytes)"
+    ) in out
