@@ -138,14 +138,17 @@ class VersionOutcome:
 
     def add(self, entry: ArchiveEntry, judgement: Judgement) -> None:
         self.counts[judgement.outcome] = self.counts.get(judgement.outcome, 0) + 1
-        self.archives.append(
-            {
-                "file": entry.file,
-                "record": entry.record,
-                "outcome": judgement.outcome,
-                "how": judgement.how or judgement.problem.partition("\n")[0],
-            }
-        )
+        archive: dict[str, Any] = {
+            "file": entry.file,
+            "record": entry.record,
+            "outcome": judgement.outcome,
+            "how": judgement.how or judgement.problem.partition("\n")[0],
+        }
+        if judgement.fields:
+            archive["fields"] = list(judgement.fields)
+        if judgement.exception is not None:
+            archive["exception"] = judgement.exception
+        self.archives.append(archive)
 
     def add_fuzz(self, result: FuzzResult) -> None:
         for verdict, count in result.counts.items():

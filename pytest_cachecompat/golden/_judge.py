@@ -76,6 +76,12 @@ class Judgement:
     outcome: str
     problem: str = ""
     how: str = ""  # for rejections: which exception or the miss value
+    # For the JSON report (docs/report.schema.json): each misread field with
+    # its expected and actual value (rendered canonical values; ``expected``
+    # is None for a field the archive's version did not have) ...
+    fields: tuple[dict[str, str | None], ...] = ()
+    # ... and the exception the loader raised: ``{"type": ..., "message": ...}``.
+    exception: dict[str, str] | None = None
 
 
 def judge(result: CallOutcome, expectation: Expectation) -> Judgement:
@@ -86,12 +92,21 @@ def judge(result: CallOutcome, expectation: Expectation) -> Judgement:
             FAILED, _with_detail(f"the loader's process died: {result.message}", result.traceback)
         )
     if result.status == "raised":
-        return _judge_exception(result, expectation)
+        judgement = _judge_exception(result, expectation)
+        return attrs.evolve(judgement, exception=_exception(result.exc_type, result.message))
     if result.value is None and expectation.expected is not None:
         return _judge_none(expectation)
     if isinstance(result.value, dict) and UNREADABLE in result.value:
         return _judge_unreadable(result.value)
     return _judge_value(result.value, expectation)
+
+
+def _exception(exc_type: str, message: str) -> dict[str, str]:
+    return {"type": exc_type, "message": message}
+
+
+def _field(path: str, expected: str | None, actual: str) -> dict[str, str | None]:
+    return {"field": path or "<value>", "expected": expected, "actual": actual}
 
 
 def _inner(result: CallOutcome) -> str:
@@ -163,6 +178,7 @@ def _judge_unreadable(value: dict[str, Any]) -> Judgement:
             "a half-built object is a misread, not a rejection)",
             str(value.get("traceback", "")),
         ),
+        exception=_exception(str(value["exc_type"]), str(value["message"])),
     )
 
 
@@ -189,12 +205,18 @@ def _judge_value(actual: Any, expectation: Expectation) -> Judgement:
             text += "\n".join(
                 f"  - {path} = {render(value)}" for path, value in added[:MAX_MISMATCHES]
             )
-        return Judgement(FAILED, text)
+        fields = [
+            _field(m.path, render(m.expected), render(m.actual))
+            for m in mismatches[:MAX_MISMATCHES]
+        ]
+        fields += [_field(path, None, render(value)) for path, value in added[:MAX_MISMATCHES]]
+        return Judgement(FAILED, text, fields=tuple(fields))
     if expectation.exact and not equal:
         return Judgement(
             FAILED,
             f"loaded a value that differs from the one written:\n  expected {render(expected)}\n"
             f"  got      {render(actual)}",
+            fields=(_field("", render(expected), render(actual)),),
         )
     if expectation.pinned == "reject":
         return Judgement(

@@ -2,8 +2,10 @@
 
 ``build_report`` is the single source: the terminal section, the
 ``--cache-compat-report`` JSON and the ``$GITHUB_STEP_SUMMARY`` Markdown all
-render the same dict, so they never disagree. The JSON schema is documented
-in ``docs/reference.md``; ``schema_version`` changes when a key changes meaning.
+render the same dict, so they never disagree. The JSON is documented in
+``docs/reference.md`` and its JSON Schema is ``docs/report.schema.json`` (the
+tests validate every report they write against it: a new key goes there too);
+``schema_version`` changes when a key changes meaning.
 """
 
 from __future__ import annotations

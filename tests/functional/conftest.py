@@ -16,6 +16,7 @@ import types
 from pathlib import Path
 
 import pytest
+from helpers import validate_reports_of
 
 PYPROJECT = """\
 [tool.pytest.ini_options]
@@ -149,10 +150,14 @@ class Project:
 
     def run(self, *args: str) -> pytest.RunResult:
         _forget_project_modules()
-        return self.pytester.runpytest("-p", "no:cacheprovider", *args)
+        result = self.pytester.runpytest("-p", "no:cacheprovider", *args)
+        validate_reports_of(args, self.root)  # every report a test writes matches the schema
+        return result
 
     def run_subprocess(self, *args: str) -> pytest.RunResult:
-        return self.pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+        result = self.pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+        validate_reports_of(args, self.root)
+        return result
 
     def store_state(self, *, dotfiles: bool = False) -> dict[str, str]:
         """sha256 of every file in the store, by relative path.
