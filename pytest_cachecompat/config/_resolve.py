@@ -209,21 +209,46 @@ def _resolve_callable(value: Any, where: str, key: str) -> tuple[Callable[..., A
 
 
 def _resolve_records(family: Family, where: str) -> tuple[type, ...]:
-    from pytest_cachecompat.kinds import UnsupportedType, inspect_record
+    from pytest_cachecompat.kinds import (
+        UnsupportedType,
+        alias_record,
+        inspect_record,
+        is_record_type,
+        is_type_alias,
+    )
 
     if isinstance(family.records, str) or not family.records:
         raise ConfigError(f"{where} records: must be a non-empty list of 'module:Class' references")
     records = []
     for value in family.records:
         obj, ref = _resolve(value, where, "records")
-        if not isinstance(obj, type):
-            raise ConfigError(f"{where} records = {ref!r}: is not a class ({type(obj).__name__})")
+        if is_type_alias(obj) and not is_record_type(obj):
+            obj = _alias_root(obj, ref, isinstance(value, str), where, alias_record)
+        elif not isinstance(obj, type) and not is_record_type(obj):
+            raise ConfigError(
+                f"{where} records = {ref!r}: is neither a class nor a type alias "
+                f"({type(obj).__name__})"
+            )
         try:
             inspect_record(obj)
         except UnsupportedType as exc:
             raise ConfigError(f"{where} records = {ref!r}: {exc}") from None
         records.append(obj)
     return tuple(records)
+
+
+def _alias_root(obj: object, ref: str, by_reference: bool, where: str, alias_record: Any) -> type:
+    """The record that stands for a type alias root, named by its reference."""
+    module, _, name = ref.partition(":")
+    if type(obj).__name__ == "TypeAliasType":  # a `type X = ...` statement knows its name
+        module, name = str(getattr(obj, "__module__", module)), str(getattr(obj, "__name__", name))
+    elif not by_reference:
+        raise ConfigError(
+            f"{where} records = {ref!r}: a type alias must be given by reference "
+            "('module:Name'), so that its layout has a name"
+        )
+    result: type = alias_record(module, name, obj)
+    return result
 
 
 def _resolve_rejects(

@@ -5,6 +5,7 @@ kinds are instances of it, and a project's own kinds are registered with
 :func:`use_project_kinds` by the pytest glue.
 """
 
+from ._alias import alias_record, is_type_alias
 from ._hints import HintResult, is_classvar, origin_class, resolve_hints, substitute
 from ._model import ABSENT, MISSING, FieldInfo, RecordInfo, UnsupportedType
 from ._pickle import object_state, slot_names
@@ -38,11 +39,13 @@ __all__ = [
     "RecordInfo",
     "RecordKind",
     "UnsupportedType",
+    "alias_record",
     "checked_kinds",
     "factory_repr",
     "inspect_record",
     "is_classvar",
     "is_record_type",
+    "is_type_alias",
     "json_value",
     "kept_metadata",
     "kind_named",

@@ -15,6 +15,7 @@ from typing import Final
 
 import attrs
 
+from ._alias import AliasKind
 from ._attrs import AttrsKind
 from ._dataclass import DataclassKind
 from ._enum import EnumKind
@@ -37,6 +38,7 @@ BUILTIN_KINDS: Final[tuple[RecordKind, ...]] = (
     DataclassKind(),
     NamedTupleKind(),
     TypedDictKind(),
+    AliasKind(),
     PickleKind(),
 )
 BUILTIN_NAMES: Final = tuple(kind.name for kind in BUILTIN_KINDS)

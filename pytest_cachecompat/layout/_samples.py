@@ -103,7 +103,7 @@ def _values(hint: object, key: str, depth: int) -> list[object]:
     if origin is not None:
         return _generic_values(hint, origin, typing.get_args(hint), key, depth)
     if isinstance(hint, type):
-        return _scalar_values(hint, key)
+        return _scalar_values(hint, key, depth)
     raise SampleError(f"no sample values for {type_name(hint)} (at {key!r})")
 
 
@@ -212,10 +212,14 @@ def _number(key: str) -> int:
     return zlib.crc32(key.encode()) % 100_000 + 1
 
 
-def _scalar_values(cls: type, key: str) -> list[object]:
+def _scalar_values(cls: type, key: str, depth: int) -> list[object]:
     for scalar, make in _SCALARS:
         if issubclass(cls, scalar):
             return make(key)
+    if cls is tuple:  # a bare tuple is tuple[Any, ...]
+        return [tuple(items) for items in _sequence_values(Any, key, depth)]
+    if issubclass(cls, abc.Iterable):  # a bare list, set, dict, or an ABC of one
+        return _container_values(cls, (), key, depth)
     raise SampleError(f"no sample values for {type_name(cls)} (at {key!r})")
 
 
