@@ -212,6 +212,7 @@ def _resolve_records(family: Family, where: str) -> tuple[type, ...]:
     from pytest_cachecompat.kinds import (
         UnsupportedType,
         alias_record,
+        claim_project_modules,
         inspect_record,
         is_record_type,
         is_type_alias,
@@ -229,6 +230,8 @@ def _resolve_records(family: Family, where: str) -> tuple[type, ...]:
                 f"{where} records = {ref!r}: is neither a class nor a type alias "
                 f"({type(obj).__name__})"
             )
+        # A declared root is the project's, wherever it is installed.
+        claim_project_modules([str(getattr(obj, "__module__", ""))])
         try:
             inspect_record(obj)
         except UnsupportedType as exc:

@@ -127,7 +127,7 @@ def serialized_forms(
         data = dump_sample(family, sample, index, record)
         decoded = decoder(data)
         positional = positional or _is_positional(decoded.format, decoded.tree)
-        value = canonical(sample)
+        value = canonical(sample, records_only=True)
         entries.append(_entry(value, data, decoded))
         found.append(Form(value, decoded, data))
     document = {"record": record, "format_version": FORMAT_VERSION, "samples": entries}

@@ -13,6 +13,7 @@ from ._project import ENTRY_POINT_GROUP, KindError, checked_kinds
 from ._protocol import RecordKind
 from ._registry import (
     BUILTIN_NAMES,
+    claim_project_modules,
     inspect_record,
     is_record_type,
     kind_named,
@@ -41,6 +42,7 @@ __all__ = [
     "UnsupportedType",
     "alias_record",
     "checked_kinds",
+    "claim_project_modules",
     "factory_repr",
     "inspect_record",
     "is_classvar",

@@ -21,12 +21,14 @@ change is no change.
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import sys
 import textwrap
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 from ._hints import HintResult, is_classvar, resolve_hints
@@ -39,6 +41,10 @@ _LIBRARY_TOPS: Final = frozenset(
     {"pydantic", "pydantic_core", "msgspec", "attr", "attrs", "typing_extensions"}
 )
 INIT_SOURCE: Final = "__init__ assignments"
+# Top-level packages of the declared roots: the project's own, even when it is
+# installed into site-packages (a tox environment of an older release).
+PROJECT_TOPS: set[str] = set()
+_INSTALLED: dict[str, bool] = {}
 
 
 class PickleKind(RecordKind):
@@ -278,6 +284,11 @@ def _is_plain_project_class(cls: type) -> bool:
     top = cls.__module__.split(".")[0]
     if top in sys.stdlib_module_names or top in _LIBRARY_TOPS:
         return False
+    if top not in PROJECT_TOPS and _installed(top):
+        # Another distribution's class (a case-insensitive dict, a cookie jar): it
+        # is named in the layout, not guessed into one; what it contributes to the
+        # bytes is guarded by the serialized form.
+        return False
     if getattr(cls, "_is_protocol", False) or issubclass(cls, BaseException):
         return False
     # Subclasses of builtin containers/scalars pickle as those builtins.
@@ -286,3 +297,25 @@ def _is_plain_project_class(cls: type) -> bool:
 
 def _own_mro(cls: type) -> list[type]:
     return [c for c in cls.__mro__ if c is not object and c.__module__ != "typing"]
+
+
+def _installed(top: str) -> bool:
+    """Whether a top-level package lies in site-packages: another distribution's code."""
+    if top not in _INSTALLED:
+        _INSTALLED[top] = _in_site_packages(sys.modules.get(top))
+    return _INSTALLED[top]
+
+
+def _in_site_packages(module: object) -> bool:
+    import site
+    import sysconfig
+
+    location = getattr(module, "__file__", None)
+    if not isinstance(location, str):
+        return False
+    paths = sysconfig.get_paths()
+    roots = {paths["purelib"], paths["platlib"], *site.getsitepackages()}
+    with contextlib.suppress(AttributeError):
+        roots.add(site.getusersitepackages())
+    resolved = Path(location).resolve()
+    return any(resolved.is_relative_to(Path(root).resolve()) for root in roots if root)

@@ -23,7 +23,7 @@ from ._hints import origin_class, substitute, substitution, walk_hint
 from ._model import MISSING, RecordInfo, UnsupportedType
 from ._msgspec import MsgspecKind
 from ._namedtuple import NamedTupleKind
-from ._pickle import PickleKind
+from ._pickle import PROJECT_TOPS, PickleKind
 from ._protocol import RecordKind
 from ._pydantic import PydanticKind
 from ._reprs import stable_repr as _stable_repr_of
@@ -94,6 +94,14 @@ _REGISTRY: Final = _Registry()
 def use_project_kinds(kinds: Iterable[RecordKind]) -> None:
     """Make ``kinds`` (a project's own, validated by the caller) the ones asked first."""
     _REGISTRY.use(list(kinds))
+
+
+def claim_project_modules(modules: Iterable[str]) -> None:
+    """Mark the top-level packages of these modules as the project's own (declared roots)."""
+    tops = {module.split(".")[0] for module in modules}
+    if not tops <= PROJECT_TOPS:
+        PROJECT_TOPS.update(tops)
+        _REGISTRY.use(_REGISTRY.project)
 
 
 def project_kinds() -> tuple[RecordKind, ...]:

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -45,16 +45,24 @@ _NOT_RECORDS = (
 )
 
 
-def canonical(value: object) -> object:
-    """Return the JSON-compatible, deterministic, unambiguous form of ``value``."""
-    return _Canonicalizer().convert(value)
+def canonical(value: object, *, records_only: bool = False) -> object:
+    """Return the JSON-compatible, deterministic, unambiguous form of ``value``.
+
+    ``records_only`` names objects that are no record kind (a cookie jar, a
+    lock) as ``{"$object": name}`` instead of showing their state: what a
+    samples file shows beside the bytes must be what reaches them, never the
+    private state (a clock) of someone else's object. Golden manifests keep
+    the full form, which their archives were frozen with.
+    """
+    return _Canonicalizer(records_only).convert(value)
 
 
 class _Canonicalizer:
     """One conversion; remembers the containers on the current path to stop cycles."""
 
-    def __init__(self) -> None:
+    def __init__(self, records_only: bool = False) -> None:
         self._active: set[int] = set()
+        self._records_only = records_only
 
     def convert(self, value: object) -> object:
         scalar = _scalar(value)
@@ -76,7 +84,9 @@ class _Canonicalizer:
             self._active.discard(id(value))
 
     def _container_or_record(self, value: object) -> object:
-        fields = _record_fields(value)
+        fields = _record_fields(value, self._records_only)
+        if fields is _FOREIGN:
+            return {"$object": qualified_name(type(value))}
         if fields is not None:
             return {
                 "$record": qualified_name(type(value)),
@@ -151,11 +161,12 @@ def _tagged(value: object) -> object:
     return _NO_MATCH
 
 
-def _record_fields(value: object) -> list[tuple[str, object]] | None:
+def _record_fields(value: object, records_only: bool) -> list[tuple[str, object]] | None:
     """(name, value) pairs in declaration order when ``value`` is a record, else None.
 
     A record is an instance of a registered kind (its kind reads the fields),
-    or any other object with slots or a ``__dict__``: its state, as pickle sees it.
+    or any other object with slots or a ``__dict__``: its state, as pickle sees
+    it (``_FOREIGN`` instead, with ``records_only``).
     """
     kind = kind_of(type(value))
     if kind is not None and not kind.has_members:
@@ -164,7 +175,12 @@ def _record_fields(value: object) -> list[tuple[str, object]] | None:
         return None
     if type(value).__module__ == "builtins":
         return None
-    return object_state(value)
+    state = object_state(value)
+    return _FOREIGN if records_only and state is not None else state
+
+
+# An object of no record kind, named rather than shown (``records_only``).
+_FOREIGN: Final[list[tuple[str, object]]] = []
 
 
 def _safe_repr(value: object) -> str:

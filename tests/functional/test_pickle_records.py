@@ -128,3 +128,62 @@ def test_unresolvable_annotations_of_a_third_party_base_are_a_warning(
         "mypkg.models:Response: field jar of mypkg.models:Response: its annotation "
         "'CookieJar | None' cannot be resolved (NameError: name 'CookieJar' is not defined)"
     ) in out
+
+
+SESSION_MODELS = """\
+from http.cookiejar import CookieJar
+
+import attrs
+
+
+@attrs.frozen
+class Session:
+    user: str
+    jar: CookieJar
+"""
+
+SESSION_CACHE = """\
+import json
+import time
+from http.cookiejar import CookieJar
+
+from mypkg.models import Session
+
+SIMPLE_CACHE_VERSION = 0
+
+
+class CacheMiss(Exception):
+    pass
+
+
+def samples():
+    jar = CookieJar()
+    jar._now = time.time_ns()  # a clock in someone else's private state
+    return [Session("ada", jar)]
+
+
+def dumps(session):
+    return json.dumps({"user": session.user, "cookies": [c.name for c in session.jar]}).encode()
+
+
+def loads(data):
+    raise CacheMiss("never read in this test")
+"""
+
+
+def test_a_clock_inside_a_third_party_sample_object_is_no_change(project: Project) -> None:
+    project.write("mypkg/models.py", SESSION_MODELS)
+    project.write("mypkg/cache.py", SESSION_CACHE)
+    project.declare(
+        records='"mypkg.models:Session"',
+        extra='samples = "mypkg.cache:samples"\ndefault_samples = false\n',
+    )
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    recorded = project.read("tests/cachecompat/simple/v0/mypkg.models.Session.samples.json")
+
+    later = project.run("--cache-compat")
+
+    assert later.ret == 0, later.stdout.str()
+    # What the file shows beside the bytes is what reaches them: the jar is named.
+    assert '"$object": "http.cookiejar:CookieJar"' in recorded
+    assert "_now" not in recorded

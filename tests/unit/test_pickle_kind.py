@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pickle
+import sys
+import sysconfig
+import types
+from pathlib import Path
 from typing import Any
 
-from pytest_cachecompat.kinds import inspect_record, is_record_type
-from pytest_cachecompat.layout import default_samples, diff_layout, layout_of
+import attrs
+
+from pytest_cachecompat.kinds import claim_project_modules, inspect_record, is_record_type
+from pytest_cachecompat.layout import collect_layouts, default_samples, diff_layout, layout_of
 
 
 class Token:
@@ -127,3 +133,39 @@ def test_annotations_that_do_not_resolve_are_a_warning_not_an_error() -> None:
 
 def vars_of(instance: object) -> dict[str, object]:
     return {name: getattr(instance, name) for name in ("children", "parent")}
+
+
+def _installed_module(name: str) -> types.ModuleType:
+    """A module that lives in site-packages, as another distribution's would."""
+    module = types.ModuleType(name)
+    module.__file__ = str(Path(sysconfig.get_paths()["purelib"]) / name / "__init__.py")
+    sys.modules[name] = module
+    return module
+
+
+def test_another_distributions_class_is_named_not_guessed_into_a_layout() -> None:
+    _installed_module("cc_vendor_dict")
+    helper = type("CaseInsensitiveDict", (), {"__module__": "cc_vendor_dict"})
+    helper.__annotations__ = {"_store": dict}
+
+    namespace: dict[str, Any] = {"attrs": attrs, "CaseInsensitiveDict": helper}
+    source = "@attrs.frozen\nclass Response:\n    headers: CaseInsensitiveDict\n"
+    exec(compile(source, "<project>", "exec", dont_inherit=True), namespace)
+    response = namespace["Response"]
+
+    assert not is_record_type(helper)
+    layouts = collect_layouts([response])
+    assert list(layouts) == ["builtins:Response"]
+    (field,) = next(iter(layouts.values()))["fields"]
+    assert field["type"] == "cc_vendor_dict:CaseInsensitiveDict"
+
+
+def test_a_declared_roots_package_is_the_projects_even_when_installed() -> None:
+    _installed_module("cc_installed_project")
+    record = type("Entry", (), {"__module__": "cc_installed_project", "__slots__": ("key",)})
+    assert not is_record_type(record)
+
+    claim_project_modules(["cc_installed_project.models"])
+
+    assert is_record_type(record)
+    assert [f["name"] for f in layout_of(record)["fields"]] == ["key"]
