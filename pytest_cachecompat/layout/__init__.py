@@ -2,8 +2,9 @@
 
 from ._canonical import Mismatch, canonical, compare_shared, render, strict_equal, type_label
 from ._diff import Change, diff_trees
+from ._family_diff import diff_layouts
 from ._layout import Layout, collect_layouts, collect_types, layout_of
-from ._layout_diff import diff_layout, diff_layouts
+from ._layout_diff import diff_layout
 from ._samples import SampleError, default_samples
 
 __all__ = [

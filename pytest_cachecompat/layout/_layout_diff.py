@@ -8,17 +8,19 @@ change means for one kind (pickle stores import paths, msgspec's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from pytest_cachecompat.kinds import RecordKind, kind_named
 
-from ._canonical import render, strict_equal
+from ._canonical import strict_equal
 from ._diff import Change
+from ._entry_diff import EntryWords, sequence_changes, value_text
+from ._member_diff import member_changes
 
-__all__ = ["diff_layout", "diff_layouts"]
+__all__ = ["diff_layout", "diff_record"]
 
 # Field keys with a sentence of their own; any other key is "field changed".
 _FIELD_KEYS = ("name", "type", "required", "default", "alias")
@@ -35,10 +37,10 @@ _MISSING = object()
 def diff_layout(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Every difference between two layouts of one record, in a fixed order."""
     old_name = str(old.get("record", "?"))
-    return _diff_record(old_name, str(new.get("record", old_name)), old, new)
+    return diff_record(old_name, str(new.get("record", old_name)), old, new)
 
 
-def _diff_record(
+def diff_record(
     old_name: str, name: str, old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> list[Change]:
     changes: list[Change] = []
@@ -63,7 +65,7 @@ def _diff_record(
             else c
             for c in changes
         ]
-    changes += _member_changes(name, _entries(old, "members"), _entries(new, "members"))
+    changes += member_changes(name, _entries(old, "members"), _entries(new, "members"))
     return changes
 
 
@@ -116,11 +118,11 @@ def _option_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
         if before is not _MISSING and after is not _MISSING and strict_equal(before, after):
             continue
         if before is _MISSING:
-            text = f"{name}: {label} set to {_value(after)} (was not set)"
+            text = f"{name}: {label} set to {value_text(after)} (was not set)"
         elif after is _MISSING:
-            text = f"{name}: {label} removed (was {_value(before)})"
+            text = f"{name}: {label} removed (was {value_text(before)})"
         else:
-            text = f"{name}: {label} changed: {_value(before)} -> {_value(after)}"
+            text = f"{name}: {label} changed: {value_text(before)} -> {value_text(after)}"
         changes.append(Change(name, "option changed", text))
     return changes
 
@@ -145,27 +147,18 @@ def _field_changes(
     # A field that vanished and one that appeared in the same slot with the
     # same type, requiredness and default is the same field under a new name.
     renamed = {i: i for i in removed if i in added and _same_shape(old[i], new[i], compare_types)}
-    changes: list[Change] = []
-    for i in removed:
-        if i not in renamed:
-            where = _neighbours(old_names, i, past=True)
-            text = f"{name}: field {old_names[i]} ({_describe(old[i])}) removed from {where}"
-            changes.append(Change(name, "field removed", text))
-    for i, j in renamed.items():
-        text = (
-            f"{name}: field renamed {old_names[i]} -> {new_names[j]}"
-            f" ({new[j].get('type')} at position {j})"
-        )
-        changes.append(Change(name, "field renamed", text))
-    for j in added:
-        if j not in renamed.values():
-            where = _neighbours(new_names, j, past=False)
-            text = f"{name}: field {new_names[j]} ({_describe(new[j])}) added at {where}"
-            changes.append(Change(name, "field added", text))
-    # Identity of every kept field: its old index -> its new index.
-    kept = {i: new_names.index(n) for i, n in enumerate(old_names) if n in new_names}
-    kept.update(renamed)
-    changes += _reorder(name, "fields", old_names, new_names, kept)
+    words = EntryWords(
+        noun="field",
+        removed=lambda i: (
+            f"{old_names[i]} ({_describe(old[i])}) removed from "
+            f"{_neighbours(old_names, i, past=True)}"
+        ),
+        renamed=lambda i, j: f"{new[j].get('type')} at position {j}",
+        added=lambda j: (
+            f"{new_names[j]} ({_describe(new[j])}) added at {_neighbours(new_names, j, past=False)}"
+        ),
+    )
+    changes, kept = sequence_changes(name, old_names, new_names, renamed, words)
     for i, j in sorted(kept.items(), key=lambda pair: pair[1]):
         changes += _one_field_changes(name, old[i], new[j], default_reason, compare_types)
     return changes
@@ -194,23 +187,6 @@ def _neighbours(names: Sequence[str], index: int, *, past: bool) -> str:
     if index > 0:
         return f"position {index} ({was}after {names[index - 1]})"
     return f"position {index} ({was}the only one)"
-
-
-def _reorder(
-    name: str,
-    what: str,
-    old_names: Sequence[str],
-    new_names: Sequence[str],
-    kept: Mapping[int, int],
-) -> list[Change]:
-    """One change when the entries both sides keep are not in the same relative order."""
-    old_order = sorted(kept)
-    new_order = sorted(kept.values())
-    if [kept[i] for i in old_order] == new_order:
-        return []
-    before = ", ".join(old_names[i] for i in old_order)
-    after = ", ".join(new_names[j] for j in new_order)
-    return [Change(name, f"{what} reordered", f"{name}: {what} reordered: {before} -> {after}")]
 
 
 def _one_field_changes(
@@ -258,159 +234,7 @@ def _text(field: Mapping[str, Any], key: str) -> str:
     return str(field[key]) if key in field else _NONE
 
 
-# ---------------------------------------------------------------------------
-# Enum members
-# ---------------------------------------------------------------------------
-
-
-def _member_changes(
-    name: str, old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
-) -> list[Change]:
-    old_names = [str(m["name"]) for m in old]
-    new_names = [str(m["name"]) for m in new]
-    removed = [i for i, n in enumerate(old_names) if n not in new_names]
-    added = [j for j, n in enumerate(new_names) if n not in old_names]
-    renamed = _pair_renamed_members(old, new, removed, added)
-    changes: list[Change] = []
-    for i in removed:
-        if i not in renamed:
-            text = f"{name}: member {old_names[i]} = {_value(old[i].get('value'))} removed"
-            changes.append(Change(name, "member removed", text))
-    for i, j in renamed.items():
-        text = (
-            f"{name}: member renamed {old_names[i]} -> {new_names[j]}"
-            f" (value {_value(new[j].get('value'))})"
-        )
-        changes.append(Change(name, "member renamed", text))
-    for j in added:
-        if j not in renamed.values():
-            text = f"{name}: member {new_names[j]} = {_value(new[j].get('value'))} added"
-            changes.append(Change(name, "member added", text))
-    kept = {i: new_names.index(n) for i, n in enumerate(old_names) if n in new_names}
-    kept.update(renamed)
-    changes += _reorder(name, "members", old_names, new_names, kept)
-    for i, j in sorted(kept.items(), key=lambda pair: pair[1]):
-        before, after = old[i].get("value"), new[j].get("value")
-        if not strict_equal(before, after):
-            text = (
-                f"{name}: member {new_names[j]} value changed: {_value(before)} -> {_value(after)}"
-            )
-            changes.append(Change(name, "member value changed", text))
-    return changes
-
-
-def _pair_renamed_members(
-    old: Sequence[Mapping[str, Any]],
-    new: Sequence[Mapping[str, Any]],
-    removed: Iterable[int],
-    added: Sequence[int],
-) -> dict[int, int]:
-    """A removed member and an added one with the same value: a rename (values identify)."""
-    pairs: dict[int, int] = {}
-    free = list(added)
-    for i in removed:
-        for j in free:
-            if strict_equal(old[i].get("value"), new[j].get("value")):
-                pairs[i] = j
-                free.remove(j)
-                break
-    return pairs
-
-
-def _value(value: object) -> str:
-    """A JSON value from a layout (member value, option) as Python-like text."""
-    return render(value, 80)
-
-
 def _opt_value(value: object) -> str:
     if value is _MISSING:
         return _NONE
-    return value if isinstance(value, str) else _value(value)
-
-
-# ---------------------------------------------------------------------------
-# Many records
-# ---------------------------------------------------------------------------
-
-
-def diff_layouts(
-    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
-) -> list[Change]:
-    """Changes between two ``{qualified name: layout}`` maps, grouped by record name."""
-    removed = sorted(set(old) - set(new))
-    added = sorted(set(new) - set(old))
-    moves = _pair_moves(old, new, removed, added)
-    moved_from = {o for o, _ in moves}
-    moved_to = {n for _, n in moves}
-    groups: list[tuple[str, list[Change]]] = []
-    for record in sorted(set(old) & set(new)):
-        groups.append((record, _diff_record(record, record, old[record], new[record])))
-    for before, after in moves:
-        groups.append((after, _diff_record(before, after, old[before], new[after])))
-    for record in removed:
-        if record not in moved_from:
-            text = f"{record}: record removed ({_summary(old[record])})"
-            groups.append((record, [Change(record, "record removed", text)]))
-    for record in added:
-        if record not in moved_to:
-            text = f"{record}: record added ({_summary(new[record])})"
-            groups.append((record, [Change(record, "record added", text)]))
-    groups.sort(key=lambda group: group[0])
-    return [change for _, group in groups for change in group]
-
-
-def _pair_moves(
-    old: Mapping[str, Mapping[str, Any]],
-    new: Mapping[str, Mapping[str, Any]],
-    removed: Sequence[str],
-    added: Sequence[str],
-) -> list[tuple[str, str]]:
-    """(old name, new name) of every record that moved to another import path."""
-    moves: list[tuple[str, str]] = []
-    free = list(added)
-    # First: identical apart from the import path. Same class name wins; a
-    # different class name needs a body to match on (two empty records are
-    # not evidence of a move).
-    for before in removed:
-        same_name = [a for a in free if _short(a) == _short(before)]
-        others = [a for a in free if a not in same_name]
-        for after in same_name + others:
-            if _equal_but_record(old[before], new[after]) and (
-                after in same_name or _has_body(old[before])
-            ):
-                moves.append((before, after))
-                free.remove(after)
-                break
-    # Then: the only removed and the only added record with one class name
-    # moved and changed; diff_layout lists the changes after the move.
-    left = [r for r in removed if r not in {b for b, _ in moves}]
-    for before in left:
-        olds = [r for r in left if _short(r) == _short(before)]
-        news = [a for a in free if _short(a) == _short(before)]
-        if len(olds) == 1 and len(news) == 1:
-            moves.append((before, news[0]))
-            free.remove(news[0])
-    return moves
-
-
-def _short(record: str) -> str:
-    return record.rpartition(":")[2]
-
-
-def _equal_but_record(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    rest_a = {k: v for k, v in a.items() if k != "record"}
-    rest_b = {k: v for k, v in b.items() if k != "record"}
-    return strict_equal(rest_a, rest_b)
-
-
-def _has_body(layout: Mapping[str, Any]) -> bool:
-    return bool(layout.get("fields") or layout.get("members"))
-
-
-def _summary(layout: Mapping[str, Any]) -> str:
-    kind = str(layout.get("kind", "?"))
-    if layout.get("fields"):
-        return f"{kind}; fields: " + ", ".join(str(f["name"]) for f in layout["fields"])
-    if layout.get("members"):
-        return f"{kind}; members: " + ", ".join(str(m["name"]) for m in layout["members"])
-    return kind
+    return value if isinstance(value, str) else value_text(value)
