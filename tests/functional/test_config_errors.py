@@ -129,7 +129,11 @@ USAGE_CASES = [
     ),
     pytest.param(
         {"records": '["mypkg.cache:make_file"]'},
-        ["family 'simple'", "records = 'mypkg.cache:make_file'", "is neither a class nor a type alias (function)"],
+        [
+            "family 'simple'",
+            "records = 'mypkg.cache:make_file'",
+            "is neither a class nor a type alias (function)",
+        ],
         id="record-is-a-function",
     ),
     pytest.param(
