@@ -1,4 +1,4 @@
-"""The floor of SPEC §11: the same ``dumps``/``loads`` calls as the plugin, in a plain loop.
+"""The floor of docs/performance.md: the plugin's `dumps`/`loads` calls, in a plain loop.
 
 Imports the synthetic project, dumps every sample of every family twice (the
 plugin checks that ``dumps`` is deterministic), then reads every golden

@@ -1,4 +1,4 @@
-"""Generate the synthetic project that the benchmarks of SPEC §11 run against.
+"""Generate the synthetic project that the benchmarks of docs/performance.md run against.
 
 The project (package ``synth``) has ``families`` cache families, one module
 ``synth/fam<f>.py`` each, with ``records`` record types in total (groups of

@@ -1,4 +1,4 @@
-"""Benchmarks of SPEC §11, side by side in one run, printed as a table of ratios.
+"""Benchmarks of docs/performance.md, side by side in one run, printed as a table of ratios.
 
     python benchmarks/run.py [--small] [--runs N] [--only a,b,c,d]
 

@@ -1,4 +1,4 @@
-"""``pytest --cache-compat-discover`` (SPEC §10): every type that reaches ``dumps`` is declared.
+"""`pytest --cache-compat-discover` (docs/record-kinds.md): every type reaching `dumps` is declared.
 
 The project's normal test suite runs with every family's ``dumps`` watched.
 Watching goes by the function's *code object*, not by the module attribute,

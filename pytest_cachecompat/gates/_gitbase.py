@@ -1,4 +1,4 @@
-"""The pull-request gate: the store as it is at a git ref must survive in this tree (SPEC §6).
+"""The pull-request gate: the store as it is at a git ref must survive in this tree (docs/ci.md).
 
 ``--cache-compat-base=REF`` reads, with git, every recorded layout, serialized
 form, manifest and golden archive under ``<store>/<family>/v<V>/`` at REF and

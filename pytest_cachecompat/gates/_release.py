@@ -1,4 +1,4 @@
-"""The pre-release check, ``--cache-compat-release`` (SPEC §6).
+"""The pre-release check, ``--cache-compat-release`` (docs/ci.md).
 
 A release is ready when every family's current version is recorded and
 frozen (it has golden archives), nothing in the store is stale or unused,

@@ -192,7 +192,7 @@ class CacheCompatItem(pytest.Item):
 
 
 class LayoutItem(CacheCompatItem):
-    """Checks one record type's layout and, for roots, its serialized forms (SPEC §4 rules 1-7)."""
+    """Checks one record type's layout and, for roots, its serialized forms (docs/failures.md)."""
 
     def __init__(self, *, record: str, record_type: type, is_root: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -213,7 +213,7 @@ class LayoutItem(CacheCompatItem):
 
 
 class GoldenItem(CacheCompatItem):
-    """Loads every golden archive of one version with the current ``loads`` (SPEC §5)."""
+    """Loads every golden archive of one version with the current ``loads`` (docs/golden.md)."""
 
     def __init__(self, *, version: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

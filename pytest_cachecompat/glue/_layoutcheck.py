@@ -1,4 +1,4 @@
-"""The layout gate for one record type (SPEC §4, rules 1-7).
+"""The layout gate for one record type (docs/failures.md, rules 1-7).
 
 The recorded files are syrupy snapshots; syrupy decides whether to write
 them (``--snapshot-update``, never over a frozen version). This module reads

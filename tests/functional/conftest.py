@@ -1,6 +1,6 @@
 """A little real project for pytester sessions: ``mypkg`` with a msgpack cache of attrs records.
 
-It is the package-index case from SPEC §1: ``File`` holds ``Hashes`` and a
+It is the package-index case from the README: ``File`` holds ``Hashes`` and a
 ``Yanked`` enum, written as positional msgpack arrays behind a version header.
 Tests edit its sources the way a developer would and run real pytest sessions.
 """

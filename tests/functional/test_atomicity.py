@@ -1,4 +1,4 @@
-"""Atomic writes and the store lock, with real processes (SPEC §9, issue 6).
+"""Atomic writes and the store lock, with real processes (docs/golden.md).
 
 A run is SIGKILLed in the middle of ``--cache-compat-freeze`` or
 ``--snapshot-update``: every earlier file keeps its bytes, no half-written

@@ -1,4 +1,4 @@
-"""Every bad input gets a clear error and changes nothing (issue 6; the table in docs/errors.md).
+"""Every bad input gets a clear error and changes nothing (the table in docs/errors.md).
 
 Each case starts from the ``mypkg`` project with v0 recorded and frozen,
 breaks one thing the way it happens in real life, runs a real pytest session

@@ -1,4 +1,4 @@
-"""``pytest --cache-compat-discover`` (SPEC §10): every type that reaches dumps is declared."""
+"""`pytest --cache-compat-discover` (docs/record-kinds.md): each type reaching dumps is declared."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ example itself). These tests run real pytest processes on a copy of it, with
 one release's code on ``PYTHONPATH`` at a time, the way ``tox -e example``
 and ``tox -e example-downgrade`` do with installed releases.
 
-The last test is SPEC §5's "adopts late": a project without a cache version
+The last test is docs/golden.md's "adopts late": a project without a cache version
 constant, whose family is guarded by its release version; its releases are
 wheels built in a temporary folder and installed one after the other into one
 virtual environment, each freezing its archives into the same store.
@@ -216,7 +216,7 @@ def test_the_committed_store_is_what_the_code_records(example: Path) -> None:
     assert {**fresh, "written_by": None} == {**original, "written_by": None}
 
 
-# --- SPEC §5: a project that adopts late, with no cache version constant ----------
+# --- docs/golden.md: a project that adopts late, with no cache version constant ----------
 
 TINY_CODE = '''\
 """A cache with no version constant: its release version guards it."""

@@ -1,4 +1,4 @@
-"""``--cache-compat-fuzz=N`` and ``--cache-compat-fuzz-save`` (SPEC §5, issue 6).
+"""``--cache-compat-fuzz=N`` and ``--cache-compat-fuzz-save`` (docs/golden.md).
 
 Real pytest sessions on the ``mypkg`` project of ``conftest.py``: a careless
 msgpack loader that indexes into the decoded payload, the same loader
@@ -341,7 +341,7 @@ def careful_loads(data: bytes) -> object:
 
 
 def test_fuzz_archive_judges_every_variant_of_every_archive() -> None:
-    # Its speed is measured by benchmarks/ (SPEC §11), not asserted here.
+    # Its speed is measured by benchmarks/ (docs/performance.md), not asserted here.
     import msgpack
 
     values = [

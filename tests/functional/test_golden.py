@@ -1,4 +1,4 @@
-"""Golden archives (SPEC §5, issue 3): freezing, and loading every archive with the current loads.
+"""Golden archives (docs/golden.md): freezing, and loading every archive with the current loads.
 
 Each test drives real pytest sessions on the little ``mypkg`` project of
 ``conftest.py``: it freezes archives, edits the project the way a developer
@@ -98,7 +98,7 @@ def replace_loads(project: Project, body: str) -> None:
 
 
 def add_md5(project: Project) -> None:
-    """The SPEC §1 change: a new first field in Hashes."""
+    """The README.md's change: a new first field in Hashes."""
     project.edit(
         "mypkg/models.py",
         "class Hashes:\n    sha256: str | None",

@@ -1,4 +1,4 @@
-"""``isolate = true`` (SPEC §9, issue 6): a dying loader fails its item, not the run.
+"""``isolate = true`` (docs/golden.md): a dying loader fails its item, not the run.
 
 The project's correct ``loads`` is kept as ``_good_loads``; each test wraps it
 with a loader that misbehaves on one archive (the one without

@@ -1,4 +1,4 @@
-"""Every record kind of SPEC §8, end to end: record, change, run.
+"""Every record kind of docs/record-kinds.md, end to end: record, change, run.
 
 Each case is a small project (its own models and its own ``dumps``). It is
 recorded with ``--snapshot-update``; then a change that does not reach the

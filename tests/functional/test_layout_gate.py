@@ -1,4 +1,4 @@
-"""The layout gate (SPEC §4, rules 1-7), as a developer of ``mypkg`` meets it.
+"""The layout gate (docs/failures.md, rules 1-7), as a developer of ``mypkg`` meets it.
 
 Each test edits the little project the way a developer would (a new field, a
 renamed one, a bumped constant) and runs real pytest sessions against it.

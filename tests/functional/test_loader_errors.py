@@ -1,4 +1,4 @@
-"""What a failure says about the loader's exception (issue 12, Done-when 6).
+"""What a failure says about the loader's exception.
 
 A validating loader (cattrs, say) raises an exception group whose
 sub-exceptions explain what went wrong; a careful one chains its own error

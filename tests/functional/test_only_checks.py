@@ -1,4 +1,4 @@
-"""A run that selects only the plugin's checks never imports the ordinary test modules (issue 14).
+"""A run that selects only the plugin's checks never imports the ordinary test modules.
 
 The project's ordinary test modules write a marker file and then raise at
 import, so a run that imported one would both leave the file and fail with a

@@ -1,4 +1,4 @@
-"""The JSON report for CI tooling (issue 12, Done-when 7).
+"""The JSON report for CI tooling.
 
 Every failing archive carries its misread fields with expected and actual
 values, and the loader's exception type and message; every report a test

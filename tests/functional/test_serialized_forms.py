@@ -1,4 +1,4 @@
-"""Serialized forms compared on their decoded trees (SPEC §4 rule 5 and 6).
+"""Serialized forms compared on their decoded trees (docs/failures.md).
 
 Byte differences that no reader can see are no change; a real change is
 named by record and field, in words.

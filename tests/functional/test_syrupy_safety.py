@@ -1,4 +1,4 @@
-"""Off means off, and no syrupy option ever deletes or rewrites the store (SPEC §4)."""
+"""Off means off, and no syrupy option ever deletes or rewrites the store (docs/failures.md)."""
 
 from __future__ import annotations
 

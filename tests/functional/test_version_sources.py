@@ -1,4 +1,4 @@
-"""Versions without a constant (issue 12, Done-when 3).
+"""Versions without a constant.
 
 A family's version may be an attribute path (``Serializer.serde_version``)
 or the installed release of a distribution (``{ distribution = "NAME" }``),

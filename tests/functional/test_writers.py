@@ -1,4 +1,4 @@
-"""Which releases wrote a golden archive (issue 12, Done-when 5).
+"""Which releases wrote a golden archive.
 
 ``writers = [...]`` records each distribution's installed version in the
 manifest at freeze time, and every golden failure names them. Without it the

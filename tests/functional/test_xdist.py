@@ -1,4 +1,4 @@
-"""pytest-xdist gives the same outcomes as one process (SPEC §9, issue 6).
+"""pytest-xdist gives the same outcomes as one process (docs/golden.md).
 
 The same story -- record, freeze, an unbumped layout change, a bump with a
 loader that rejects old archives, one that crashes on them -- is played from

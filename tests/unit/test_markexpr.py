@@ -1,4 +1,4 @@
-"""Which ``-m`` expressions can match only the plugin's checks (issue 14)."""
+"""Which ``-m`` expressions can match only the plugin's checks."""
 
 from __future__ import annotations
 
