@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from ._hints import resolve_hints
 from ._model import MISSING, FieldInfo, RecordInfo
 from ._protocol import RecordKind
 
 
 class AttrsKind(RecordKind):
+    """attrs classes; samples are built through each field's ``__init__`` alias."""
+
     name = "attrs"
 
     def detect(self, cls: type) -> bool:
         return attrs.has(cls)
 
-    def inspect(self, cls: type) -> RecordInfo:
-        resolved = resolve_hints(cls)
-        fields = tuple(_field(attribute, resolved.hints) for attribute in attrs.fields(cls))
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
+    def fields(self, cls: type, hints: Mapping[str, Any]) -> Iterable[FieldInfo]:
+        return (_field(attribute, hints) for attribute in attrs.fields(cls))
 
     def build(self, info: RecordInfo, values: Mapping[str, object]) -> object:
         init_names = {attribute.name: attribute.alias for attribute in attrs.fields(info.cls)}

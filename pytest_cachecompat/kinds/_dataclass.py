@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._hints import resolve_hints
@@ -12,18 +12,18 @@ from ._protocol import RecordKind
 
 
 class DataclassKind(RecordKind):
+    """Dataclasses; ``InitVar`` values are built for the constructor, never recorded."""
+
     name = "dataclass"
 
     def detect(self, cls: type) -> bool:
         return dataclasses.is_dataclass(cls)
 
-    def inspect(self, cls: type) -> RecordInfo:
-        resolved = resolve_hints(cls)
-        fields = tuple(_field(field, resolved.hints) for field in dataclasses.fields(cls))
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
-
     def constructor_fields(self, info: RecordInfo) -> list[FieldInfo]:
         return [*super().constructor_fields(info), *_initvars(info.cls)]
+
+    def fields(self, cls: type, hints: Mapping[str, Any]) -> Iterable[FieldInfo]:
+        return (_field(field, hints) for field in dataclasses.fields(cls))
 
     def field_values(self, value: Any) -> list[tuple[str, object]]:
         return [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]

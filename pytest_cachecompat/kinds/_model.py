@@ -10,39 +10,29 @@ import attrs
 from pytest_cachecompat.errors import CacheCompatError
 
 
-class _Missing:
-    """Sentinel type for "no default"; a stable repr keeps layouts readable."""
+class _Sentinel:
+    """A named marker value; its stable repr keeps layouts readable."""
 
-    _instance: _Missing | None = None
+    __slots__ = ("_name", "_truthy")
 
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    def __init__(self, name: str, *, truthy: bool) -> None:
+        self._name = name
+        self._truthy = truthy
 
     def __repr__(self) -> str:
-        return "MISSING"
+        return self._name
 
     def __bool__(self) -> bool:
-        return False
+        return self._truthy
+
+    def __reduce__(self) -> str:
+        return self._name  # the module-level name: one instance, also after pickling
 
 
-class _Absent:
-    """A sample value meaning "leave this field out" (a NotRequired TypedDict key)."""
-
-    _instance: _Absent | None = None
-
-    def __new__(cls) -> _Absent:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-MISSING: Final = _Missing()
-ABSENT: Final = _Absent()
+#: No default: the field must be given.
+MISSING: Final = _Sentinel("MISSING", truthy=False)
+#: A sample value meaning "leave this field out" (a NotRequired TypedDict key).
+ABSENT: Final = _Sentinel("ABSENT", truthy=True)
 
 
 @attrs.frozen

@@ -6,11 +6,10 @@ msgspec is never imported unless it is already in ``sys.modules``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._hints import resolve_hints
-from ._model import MISSING, FieldInfo, RecordInfo
+from ._model import MISSING, FieldInfo
 from ._protocol import RecordKind
 
 
@@ -21,18 +20,16 @@ class MsgspecKind(RecordKind):
         module = sys.modules.get("msgspec")
         return module is not None and issubclass(cls, module.Struct) and cls is not module.Struct
 
-    def inspect(self, cls: type) -> RecordInfo:
+    def fields(self, cls: type, hints: Mapping[str, Any]) -> Iterable[FieldInfo]:
         import msgspec
 
-        resolved = resolve_hints(cls)
-        options = _options(cls)
         # msgspec writes every field unless omit_defaults is set: only then does
         # a default reach the bytes (and decide what an omitted field reads as).
-        keep_defaults = bool(options.get("omit_defaults"))
-        fields = tuple(
-            _field(field, resolved.hints, keep_defaults) for field in msgspec.structs.fields(cls)
-        )
-        return RecordInfo(cls, self.name, options, fields, warnings=resolved.warnings_for(fields))
+        keep_defaults = bool(self.options(cls).get("omit_defaults"))
+        return (_field(field, hints, keep_defaults) for field in msgspec.structs.fields(cls))
+
+    def options(self, cls: type) -> dict[str, object]:
+        return _options(cls)
 
     def field_values(self, value: Any) -> list[tuple[str, object]]:
         names: tuple[str, ...] = type(value).__struct_fields__

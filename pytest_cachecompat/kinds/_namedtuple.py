@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._hints import resolve_hints
 from ._model import MISSING, FieldInfo, RecordInfo
 from ._protocol import RecordKind
 
@@ -17,19 +16,17 @@ class NamedTupleKind(RecordKind):
     def detect(self, cls: type) -> bool:
         return issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple)
 
-    def inspect(self, cls: type) -> RecordInfo:
-        resolved = resolve_hints(cls)
+    def fields(self, cls: type, hints: Mapping[str, Any]) -> Iterable[FieldInfo]:
         defaults: Mapping[str, object] = getattr(cls, "_field_defaults", {})
-        fields = tuple(
+        return (
             FieldInfo(
                 name=name,
-                hint=resolved.hints.get(name, Any),
+                hint=hints.get(name, Any),
                 required=name not in defaults,
                 default=defaults.get(name, MISSING),
             )
             for name in getattr(cls, "_fields", ())
         )
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
 
     def build(self, info: RecordInfo, values: Mapping[str, object]) -> object:
         return info.cls(*values.values())

@@ -42,9 +42,12 @@ def checked_kinds(
             raise KindError(
                 f"{source}: record kind name {name!r} is already used by a kind from {seen[name]}"
             )
-        for method in ("detect", "inspect"):
-            if getattr(type(kind), method) is getattr(RecordKind, method):
-                raise KindError(f"{source}: record kind {name!r} does not implement {method}()")
+        if _inherited(kind, "detect"):
+            raise KindError(f"{source}: record kind {name!r} does not implement detect()")
+        if _inherited(kind, "inspect") and _inherited(kind, "fields"):
+            raise KindError(
+                f"{source}: record kind {name!r} implements neither fields() nor inspect()"
+            )
         seen[name] = source
         kinds.append(kind)
     return kinds
@@ -65,3 +68,7 @@ def _instance(source: str, declared: object) -> RecordKind:
         f"{source}: {declared!r} is not a record kind (expected a pytest_cachecompat.RecordKind "
         "subclass or instance)"
     )
+
+
+def _inherited(kind: RecordKind, method: str) -> bool:
+    return getattr(type(kind), method) is getattr(RecordKind, method)

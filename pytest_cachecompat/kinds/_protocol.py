@@ -11,19 +11,20 @@ on a kind's name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from ._hints import resolve_hints
 from ._model import FieldInfo, RecordInfo
 
 
 class RecordKind:
     """One kind of record class. Subclass it and override what differs.
 
-    Required: ``name`` (the ``kind`` written into every layout), :meth:`detect`
-    and :meth:`inspect`. The other methods have defaults that suit a class whose
-    constructor takes its fields as keyword arguments and whose instances carry
-    them as attributes.
+    Required: ``name`` (the ``kind`` written into every layout), :meth:`detect`,
+    and :meth:`fields` (or all of :meth:`inspect`). The other methods have
+    defaults that suit a class whose constructor takes its fields as keyword
+    arguments and whose instances carry them as attributes.
     """
 
     name: ClassVar[str] = ""
@@ -40,8 +41,24 @@ class RecordKind:
         raise NotImplementedError(f"{type(self).__name__}.detect")
 
     def inspect(self, cls: type) -> RecordInfo:
-        """The fields (in the order they are written), options and members of ``cls``."""
-        raise NotImplementedError(f"{type(self).__name__}.inspect")
+        """The fields (in the order they are written), options and members of ``cls``.
+
+        By default: ``cls``'s annotations resolved (one that cannot be is a warning,
+        not an error), then :meth:`fields` and :meth:`options`. Override either
+        those two or this one.
+        """
+        resolved = resolve_hints(cls)
+        fields = tuple(self.fields(cls, resolved.hints))
+        warnings = resolved.warnings_for(fields)
+        return RecordInfo(cls, self.name, self.options(cls), fields, warnings=warnings)
+
+    def fields(self, cls: type, hints: Mapping[str, Any]) -> Iterable[FieldInfo]:
+        """The fields of ``cls`` in the order they are written; ``hints``: its annotations."""
+        raise NotImplementedError(f"{type(self).__name__}.fields")
+
+    def options(self, cls: type) -> Mapping[str, object]:
+        """Options of ``cls`` that change its bytes (``array_like``, a tag)."""
+        return {}
 
     # --- samples ---
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from ._hints import resolve_hints
 from ._model import ABSENT, FieldInfo, RecordInfo
 from ._protocol import RecordKind
 from ._typenames import strip_required
@@ -17,16 +17,14 @@ class TypedDictKind(RecordKind):
     def detect(self, cls: type) -> bool:
         return typing.is_typeddict(cls)
 
-    def inspect(self, cls: type) -> RecordInfo:
-        resolved = resolve_hints(cls)
-        required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
-        fields = tuple(
-            FieldInfo(name=name, hint=strip_required(hint), required=name in required_keys)
-            for name, hint in resolved.hints.items()
-        )
+    def fields(self, cls: type, hints: Mapping[str, Any]) -> Iterable[FieldInfo]:
         # Totality is only a shorthand for which keys are required: the per-field
         # ``required`` says all that reaches the bytes, so ``total`` is no option.
-        return RecordInfo(cls, self.name, {}, fields, warnings=resolved.warnings_for(fields))
+        required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
+        return (
+            FieldInfo(name=name, hint=strip_required(hint), required=name in required_keys)
+            for name, hint in hints.items()
+        )
 
     def field_variants(
         self, info: RecordInfo, field: FieldInfo, values: list[object]
