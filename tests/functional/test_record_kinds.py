@@ -34,7 +34,7 @@ class Package(Record):
 """
 
 KINDS = """\
-from pytest_cachecompat import FieldInfo, RecordInfo, RecordKind
+from pytest_cachecompat import FieldInfo, RecordKind
 
 from mypkg.schema import Record
 
@@ -45,9 +45,8 @@ class SchemaKind(RecordKind):
     def detect(self, cls):
         return issubclass(cls, Record) and cls is not Record
 
-    def inspect(self, cls):
-        fields = tuple(FieldInfo(name, hint, required=True) for name, hint in cls.FIELDS.items())
-        return RecordInfo(cls, self.name, {}, fields)
+    def fields(self, cls, hints):
+        return [FieldInfo(name, hint, required=True) for name, hint in cls.FIELDS.items()]
 """
 
 CACHE = """\
@@ -165,8 +164,8 @@ def test_a_kind_that_raises_names_itself_and_the_class(project: Project) -> None
     _schema_project(project)
     project.edit(
         "mypkg/kinds.py",
-        "        fields = tuple(",
-        "        raise LookupError('no FIELDS table')\n        fields = tuple(",
+        "        return [FieldInfo(",
+        "        raise LookupError('no FIELDS table')\n        return [FieldInfo(",
     )
 
     result = project.run("--cache-compat")
