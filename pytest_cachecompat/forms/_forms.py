@@ -20,6 +20,7 @@ from pytest_cachecompat.layout import Layout, canonical, default_samples, layout
 
 from ._compare import Form
 from ._decode import Decoded, FramingError, decode_bytes, hex_lines
+from ._text import json_text
 
 # 2: pickles decoded symbolically (1 listed their opcodes), "header" and
 # "trailer" beside "decoded". Files of format 1 are still read: comparisons
@@ -32,8 +33,11 @@ class CheckError(CacheCompatError):
 
 
 def to_text(document: Any) -> str:
-    """The stored text of a recorded document: stable, readable, diff-friendly."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The stored text of a recorded document: stable, readable, diff-friendly.
+
+    ``json.dumps(document, indent=2, ensure_ascii=False)`` and a newline, built faster.
+    """
+    return json_text(document) + "\n"
 
 
 def layout_text(cls: type) -> tuple[Layout, str]:

@@ -67,15 +67,16 @@ def find_stale(store_path: Path, declared: Sequence[Declared], root: Path) -> li
         return []
     by_name = {family.name: family for family in declared}
     found: list[StaleItem] = []
-    for child in _visible(store_path.iterdir()):
+    for child in _visible(store_path):
         family = by_name.get(child.name)
+        path = Path(child.path)
         if family is not None and child.is_dir():
-            found.extend(_family_folder(child, family, root))
+            found.extend(_family_folder(path, family, root))
         elif child.is_dir():
             known = ", ".join(sorted(by_name)) or "none"
             found.append(
                 StaleItem(
-                    _show(child, root),
+                    _show(path, root),
                     None,
                     f"folder of a family named {child.name!r}, but no such family is declared "
                     f"(declared: {known}); if that cache is gone, remove the folder by hand",
@@ -84,26 +85,26 @@ def find_stale(store_path: Path, declared: Sequence[Declared], root: Path) -> li
         else:
             found.append(
                 StaleItem(
-                    _show(child, root), None, "unknown file in the store (not a family folder)"
+                    _show(path, root), None, "unknown file in the store (not a family folder)"
                 )
             )
     return sorted(found, key=lambda item: item.path)
 
 
 def _family_folder(folder: Path, family: Declared, root: Path) -> Iterable[StaleItem]:
-    for child in _visible(folder.iterdir()):
+    for child in _visible(folder):
         version = versions.parse_folder(child.name, family.version) if child.is_dir() else None
         if version is None:
             what = "folder" if child.is_dir() else "file"
             yield StaleItem(
-                _show(child, root),
+                _show(Path(child.path), root),
                 family.name,
                 f"unknown {what} in family {family.name!r} "
                 "(only v<version> folders belong here, e.g. "
                 f"{versions.folder_name(family.version)})",
             )
             continue
-        yield from _version_folder(child, family, version, root)
+        yield from _version_folder(Path(child.path), family, version, root)
 
 
 def _version_folder(
@@ -113,40 +114,42 @@ def _version_folder(
     where = f"family {family.name!r} v{version}"
     listed = _listed_archives(folder)
     has_content = False
-    for child in _visible(folder.iterdir()):
+    # A version folder holds a file per record type: scandir's entries know
+    # file from folder without a stat each, and the names are compared as text.
+    records = {store.stem(r) for r in family.records} if current else set()
+    roots = {store.stem(r) for r in family.roots} if current else set()
+    for child in _visible(folder):
         name = child.name
         if child.is_dir() and name == store.ARCHIVES_DIR:
             has_content = True
-            yield from _archives(child, listed, family.name, where, root)
-        elif child.is_file() and name.endswith(store.LAYOUT_SUFFIX):
+            yield from _archives(Path(child.path), listed, family.name, where, root)
+        elif name.endswith(store.LAYOUT_SUFFIX) and child.is_file():
             has_content = True
-            record = name[: -len(store.LAYOUT_SUFFIX)]
-            if current and record not in {store.stem(r) for r in family.records}:
+            if current and name[: -len(store.LAYOUT_SUFFIX)] not in records:
                 yield StaleItem(
-                    _show(child, root),
+                    _show(Path(child.path), root),
                     family.name,
                     f"layout of a record type the current code does not have at {where} "
                     f"(the current version, {family.version_ref} = {family.version!r}); "
                     "it was removed, renamed or is no longer reachable from the declared records",
                 )
-        elif child.is_file() and name.endswith(store.SAMPLES_SUFFIX):
-            record = name[: -len(store.SAMPLES_SUFFIX)]
-            if current and record not in {store.stem(r) for r in family.roots}:
+        elif name.endswith(store.SAMPLES_SUFFIX) and child.is_file():
+            if current and name[: -len(store.SAMPLES_SUFFIX)] not in roots:
                 yield StaleItem(
-                    _show(child, root),
+                    _show(Path(child.path), root),
                     family.name,
                     f"serialized forms of a record type that is not a declared root at {where} "
                     "(the current version)",
                 )
-        elif child.is_file() and name == store.MANIFEST_NAME:
+        elif name == store.MANIFEST_NAME and child.is_file():
             has_content = True
-        elif child.is_file() and name == store.REGRESSIONS_NAME:
-            pass  # fuzz regression archives (--cache-compat-fuzz-save)
-        elif child.is_file() and name == store.CHANGES_NAME:
-            pass
+        elif name in (store.REGRESSIONS_NAME, store.CHANGES_NAME) and child.is_file():
+            pass  # fuzz regression archives (--cache-compat-fuzz-save); the changelog
         else:
             what = "folder" if child.is_dir() else "file"
-            yield StaleItem(_show(child, root), family.name, f"unknown {what} in {where}")
+            yield StaleItem(
+                _show(Path(child.path), root), family.name, f"unknown {what} in {where}"
+            )
     if not has_content:
         yield StaleItem(
             _show(folder, root),
@@ -203,8 +206,9 @@ def _listed_archives(folder: Path) -> frozenset[str] | None:
         return listed  # the golden check reports the unreadable REGRESSIONS.json
 
 
-def _visible(children: Iterable[Path]) -> list[Path]:
-    return sorted(child for child in children if not child.name.startswith("."))
+def _visible(folder: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(folder) as entries:
+        return sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
 
 
 def _show(path: Path, root: Path) -> str:
@@ -216,14 +220,13 @@ def _show(path: Path, root: Path) -> str:
 
 def declared_families(run: Run) -> list[Declared]:
     from pytest_cachecompat.kinds import qualified_name
-    from pytest_cachecompat.layout import collect_types
 
     return [
         Declared(
             name=family.name,
             version=family.version,
             version_ref=family.version_ref,
-            records=frozenset(collect_types(family.records)),
+            records=frozenset(run.record_types(family)),
             roots=frozenset(qualified_name(cls) for cls in family.records),
         )
         for family in run.families

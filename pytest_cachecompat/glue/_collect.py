@@ -10,6 +10,7 @@ the test files of its parent folder), so counts, ``--co``, node ids, ``-k``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,11 +140,10 @@ class FamilyCollector(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         from pytest_cachecompat.golden import archived_versions
-        from pytest_cachecompat.layout import collect_types
 
         run: Run = self.parent.run  # type: ignore[union-attr]
         roots = set(self.family.records)
-        for name, cls in collect_types(self.family.records).items():
+        for name, cls in run.record_types(self.family).items():
             yield LayoutItem.from_parent(
                 self,
                 name=f"layout[{name}]",
@@ -168,9 +168,9 @@ class CacheCompatItem(pytest.Item):
         self.obj = _check_function
         self.add_marker(MARK)
 
-    @property
+    @functools.cached_property
     def cachecompat_folder(self) -> Path:
-        """The folder the syrupy extension reads and writes for this item."""
+        """The folder the syrupy extension reads and writes for this item (asked per assertion)."""
         return self.family.version_folder
 
     def report_result(self, **result: Any) -> None:

@@ -216,14 +216,21 @@ class Mismatch:
 
 def strict_equal(a: object, b: object) -> bool:
     """Equality of JSON-like trees where ``True != 1`` and ``1 != 1.0``."""
+    # Plain ``==`` runs in C and is true whenever the strict walk is, so it
+    # turns most unequal trees away at once; ``compare_shared`` asks this at
+    # every level of a value that differs somewhere (docs/performance.md).
+    return a == b and _strict_walk(a, b)
+
+
+def _strict_walk(a: object, b: object) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
         assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(strict_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_strict_walk(a[k], b[k]) for k in a)
     if isinstance(a, list):
         assert isinstance(b, list)
-        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(_strict_walk(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 

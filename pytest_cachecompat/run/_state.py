@@ -15,7 +15,7 @@ import attrs
 from pytest_cachecompat import store
 from pytest_cachecompat.config import ResolvedFamily, Settings, versions
 from pytest_cachecompat.forms import CheckError, is_frozen
-from pytest_cachecompat.layout import Change, collect_layouts, diff_layouts
+from pytest_cachecompat.layout import Change, collect_types, diff_layouts, layout_of
 from pytest_cachecompat.store import recorded_layouts
 
 
@@ -52,6 +52,7 @@ class Run:
     _recorded: dict[tuple[str, str], dict[str, dict[str, Any]]] = attrs.field(factory=dict)
     _current: dict[str, dict[str, dict[str, Any]]] = attrs.field(factory=dict)
     _higher: dict[str, list[versions.VersionValue]] = attrs.field(factory=dict)
+    _types: dict[str, dict[str, type]] = attrs.field(factory=dict)
 
     def is_frozen(self, family: ResolvedFamily) -> bool:
         """Frozen as the store was when this process first asked (see ``forms.is_frozen``)."""
@@ -100,9 +101,20 @@ class Run:
             self._recorded[key] = recorded_layouts(folder)
         return self._recorded[key]
 
+    def record_types(self, family: ResolvedFamily) -> dict[str, type]:
+        """The family's record types by qualified name (``collect_types``), found once.
+
+        Collection, the stale-store scan and the changelog all need them, and
+        finding them introspects every class.
+        """
+        if family.name not in self._types:
+            self._types[family.name] = collect_types(family.records)
+        return self._types[family.name]
+
     def current_layouts(self, family: ResolvedFamily) -> dict[str, dict[str, Any]]:
         if family.name not in self._current:
-            self._current[family.name] = collect_layouts(family.records)
+            types = self.record_types(family)
+            self._current[family.name] = {name: layout_of(cls) for name, cls in types.items()}
         return self._current[family.name]
 
     def family_changes(
