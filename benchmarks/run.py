@@ -1,6 +1,6 @@
 """Benchmarks of docs/performance.md, side by side in one run, printed as a table of ratios.
 
-    python benchmarks/run.py [--small] [--runs N] [--only a,b,c,d]
+    python benchmarks/run.py [--small] [--runs N] [--only a,b,c,d,e,f]
 
 (a) start-up: ``pytest tests/test_plain.py`` in the synthetic project with the
     plugin installed and off, against the same with ``-p no:cachecompat``
@@ -14,6 +14,14 @@
     loader, on one core (target: 20,000/s), measured end to end as the extra
     time that ``--cache-compat-fuzz=K`` adds to the golden items of the current
     versions, divided by the number of extra loader calls.
+(e) scale: on a second project of 2,000 record types and 100,000 archives
+    (``generate.SCALE``), the golden items of the top 5, 10 and 20 versions
+    (25,000, 50,000 and 100,000 archives): CPU time should grow linearly with
+    the archives checked, and peak memory stay under 200 MB, also for the
+    whole ``pytest --cache-compat -m cachecompat`` run.
+(f) xdist: ``-m cachecompat_golden`` on the scale project with ``-n 2``
+    against one process, in wall time (target: at least 1.7x faster on two
+    cores; this figure needs two idle cores to mean anything).
 
 Every figure is a median over ``--runs`` runs, except start-up: its target
 is a few milliseconds, far below the noise of a shared machine, so it runs
@@ -260,6 +268,86 @@ def bench_gate(project: Path, runs: int) -> tuple[list[Row], list[Row]]:
     return rows, memory
 
 
+def golden_selection(params: generate.Params, top: int) -> list[str]:
+    """Arguments selecting the golden items of the ``top`` highest versions of every family."""
+    names = " or ".join(f"golden[v{v}]" for v in range(params.versions - top, params.versions))
+    return ["--cache-compat", "-m", "cachecompat_golden", "-k", names]
+
+
+def bench_scale(runs: int) -> list[Row]:
+    params = generate.SCALE
+    project = generate.ensure(params)
+    per_version = params.archives // params.versions
+    tops = (5, 10, params.versions)
+    golden = [Series(f"top {top}", pytest_cmd(*golden_selection(params, top))) for top in tops]
+    gate = Series("gate", pytest_cmd("--cache-compat", "-m", "cachecompat"))
+    floor = Series("floor", [sys.executable, str(FLOOR), str(project)])
+    for s in (*golden, gate, floor):
+        warm_up(s.cmd, project)
+    interleave([*golden, gate, floor], project, runs)
+    rows = []
+    for top, s in zip(tops, golden, strict=True):
+        archives = top * per_version
+        rows.append(
+            Row(
+                f"(e) golden items, {archives:,} archives (top {top} versions)",
+                f"{s.show()}, {s.cpu / archives * 1e6:.1f} us CPU per archive, {s.rss_mb:.0f} MB",
+                "",
+                None,
+            )
+        )
+    # Linear: each further archive costs what the ones before it did. The
+    # marginal cost between the smallest and the largest selection excludes
+    # the fixed start-up (imports, introspecting 2,000 types, collection).
+    small, large = golden[0], golden[-1]
+    slope = (large.cpu - small.cpu) / ((tops[-1] - tops[0]) * per_version)
+    mid = (golden[1].cpu - small.cpu) / ((tops[1] - tops[0]) * per_version)
+    linear = abs(slope - mid) <= 0.2 * slope
+    rows += [
+        Row(
+            "(e) marginal CPU per archive, 25k->50k and 25k->100k",
+            f"{mid * 1e6:.1f} us and {slope * 1e6:.1f} us",
+            "equal within 20 % (linear)",
+            linear,
+        ),
+        Row(
+            "(e) pytest --cache-compat -m cachecompat, 2,000 types, 100,000 archives",
+            f"{gate.show()}; floor {floor.show()} ({gate.cpu / floor.cpu:.2f}x CPU)",
+            "",
+            None,
+        ),
+        Row(
+            "(e) peak memory, whole gate / golden items of 100,000 archives",
+            f"{gate.rss_mb:.0f} MB / {large.rss_mb:.0f} MB",
+            "< 200 MB",
+            max(gate.rss_mb, large.rss_mb) < 200,
+        ),
+    ]
+    return rows
+
+
+def bench_xdist(runs: int) -> list[Row]:
+    params = generate.SCALE
+    project = generate.ensure(params)
+    base = ["--cache-compat", "-m", "cachecompat_golden"]
+    one = Series("one process", pytest_cmd(*base))
+    two = Series("-n 2", pytest_cmd(*base, "-n", "2"))
+    for s in (one, two):
+        warm_up(s.cmd, project)
+    interleave([one, two], project, runs)
+    speedup = one.wall / two.wall
+    return [
+        Row("(f) -m cachecompat_golden, one process", one.show(), "", None),
+        Row("(f) the same with -n 2", two.show(), "", None),
+        Row(
+            "(f) -n 2 speed-up (wall)",
+            f"{speedup:.2f}x",
+            ">= 1.7x on two idle cores",
+            speedup >= 1.7,
+        ),
+    ]
+
+
 def bench_fuzz(project: Path, runs: int, params: generate.Params) -> list[Row]:
     base = ["--cache-compat", "-m", "cachecompat_golden", "-k", f"golden[v{params.current}]"]
     plain = Series("golden", pytest_cmd(*base))
@@ -326,16 +414,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     generate.add_param_arguments(parser)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (median); default 5")
-    parser.add_argument("--only", default="a,b,c,d", help="which figures, e.g. a,d")
+    parser.add_argument("--only", default="a,b,c,d,e,f", help="which figures, e.g. a,d")
     parser.add_argument("--force", action="store_true", help="regenerate the project")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = parser.parse_args()
     only = set(args.only.replace(" ", "").split(","))
     params = generate.parse_params(args)
-    project = generate.ensure(params, force=args.force)
-    print(f"project: {project} {json.dumps(generate.asdict(params))}", file=sys.stderr)
     header = machine()
     rows: list[Row] = []
+    if only & {"a", "b", "c", "d"}:
+        project = generate.ensure(params, force=args.force)
+        print(f"project: {project} {json.dumps(generate.asdict(params))}", file=sys.stderr)
     if "a" in only:
         rows += bench_startup(project, args.runs)
     if only & {"b", "c"}:
@@ -344,8 +433,15 @@ def main() -> int:
         rows += memory if "c" in only else []
     if "d" in only:
         rows += bench_fuzz(project, args.runs, params)
+    if "e" in only:
+        rows += bench_scale(args.runs)
+    if "f" in only:
+        rows += bench_xdist(args.runs)
     print(f"\nmachine: {header}")
-    print(f"project: {json.dumps(generate.asdict(params))}, median of {args.runs} runs\n")
+    print(f"project: {json.dumps(generate.asdict(params))}, median of {args.runs} runs")
+    if only & {"e", "f"}:
+        print(f"scale project (e, f): {json.dumps(generate.asdict(generate.SCALE))}")
+    print()
     print_table(rows)
     if args.json:
         Path(args.json).write_text(json.dumps([r.__dict__ for r in rows], indent=2))

@@ -264,7 +264,6 @@ def _read_archive(
     folder: Path, entry: ArchiveEntry, outcome: VersionOutcome, listing: str
 ) -> bytes | None:
     """The archive's bytes, or None after recording why they cannot be trusted."""
-    path = folder / entry.file
     try:
         # A plain open: pathlib's path arithmetic cost as much as the read, per archive.
         with open(os.path.join(folder, entry.file), "rb") as file:
@@ -272,19 +271,19 @@ def _read_archive(
     except FileNotFoundError:
         outcome.add(entry, Judgement(FAILED, how="missing"))
         outcome.failures.append(
-            f"golden archive {path} is listed in {folder / listing} but missing: "
+            f"golden archive {folder / entry.file} is listed in {folder / listing} but missing: "
             "restore it from version control (archives are never regenerated)"
         )
         return None
     except OSError as exc:
         outcome.add(entry, Judgement(FAILED, how="unreadable"))
-        outcome.failures.append(f"golden archive {path} cannot be read: {exc}")
+        outcome.failures.append(f"golden archive {folder / entry.file} cannot be read: {exc}")
         return None
     digest = sha256(data)
     if digest != entry.sha256:
         outcome.add(entry, Judgement(FAILED, how="edited"))
         outcome.failures.append(
-            f"golden archive {path} was edited: its sha256 is {digest}, {listing} "
+            f"golden archive {folder / entry.file} was edited: its sha256 is {digest}, {listing} "
             f"says {entry.sha256}. Golden archives are bytes written by a release and must "
             "never change: restore it from version control."
         )

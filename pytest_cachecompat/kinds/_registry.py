@@ -50,6 +50,9 @@ class _Registry:
     def __init__(self) -> None:
         self.project: tuple[RecordKind, ...] = ()
         self._by_class: dict[type, RecordKind | None] = {}
+        # What each kind said about a class: collection, the layout item and the
+        # end-of-run checks all ask for the same classes in one run.
+        self._info: dict[type, RecordInfo] = {}
 
     @property
     def kinds(self) -> tuple[RecordKind, ...]:
@@ -58,6 +61,18 @@ class _Registry:
     def use(self, project_kinds: Sequence[RecordKind]) -> None:
         self.project = tuple(project_kinds)
         self._by_class.clear()
+        self._info.clear()
+
+    def inspect(self, kind: RecordKind, cls: type) -> RecordInfo:
+        try:
+            return self._info[cls]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable class object: ask every time
+            return kind.inspect(cls)
+        info = kind.inspect(cls)
+        self._info[cls] = info
+        return info
 
     def kind_of(self, cls: type) -> RecordKind | None:
         try:
@@ -135,7 +150,7 @@ def inspect_record(cls: object) -> RecordInfo:
     if origin is None or kind is None:
         raise UnsupportedType(_unsupported_message(cls))
     try:
-        info = kind.inspect(origin)
+        info = _REGISTRY.inspect(kind, origin)
     except UnsupportedType:
         raise
     except Exception as error:
