@@ -1,7 +1,7 @@
 """What the user declared: families, their resolved references, version values."""
 
 from . import _versions as versions
-from ._family import EXPECT_MODES, FREEZE_MODES, MISS_MODES, Family
+from ._family import EXPECT_MODES, FREEZE_MODES, IO_MODES, MISS_MODES, Family
 from ._resolve import (
     FAMILY_KEYS,
     ConfigError,
@@ -19,6 +19,7 @@ __all__ = [
     "EXPECT_MODES",
     "FAMILY_KEYS",
     "FREEZE_MODES",
+    "IO_MODES",
     "MISS_MODES",
     "ConfigError",
     "Distribution",

@@ -24,6 +24,7 @@ from ._versions import Distribution
 FREEZE_MODES = ("recorded", "released")
 EXPECT_MODES = ("reject", "load")
 MISS_MODES = ("none",)
+IO_MODES = ("bytes", "path")
 
 Ref = str | Callable[..., Any]
 
@@ -47,3 +48,9 @@ class Family:
     isolate: bool | None = None
     writers: Sequence[str] = ()
     framing: Ref | None = None
+    # "path": dumps(obj, path) writes the cache file/folder/database at path,
+    # loads(path) reads it (docs/configuration.md, "Caches that are files").
+    io: Literal["bytes", "path"] = "bytes"
+    # () -> object, called once per family (per process); the object is
+    # passed to dumps and loads as their last argument.
+    context: Ref | None = None

@@ -8,7 +8,6 @@ error, so a user never sees a traceback from inside the plugin.
 from __future__ import annotations
 
 import difflib
-import importlib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -16,21 +15,31 @@ from typing import Any
 
 import attrs
 
-from pytest_cachecompat.errors import CacheCompatError
-
 from . import _versions as versions
 from ._family import EXPECT_MODES, FREEZE_MODES, MISS_MODES, Family
-from ._versions import Distribution
+from ._refs import ConfigError, import_ref, ref_of, resolve_callable, resolve_value
+from ._sources import resolve_context, resolve_io, resolve_version, resolve_writers
+
+__all__ = [
+    "FAMILY_KEYS",
+    "ConfigError",
+    "ResolvedFamily",
+    "Settings",
+    "families_from_table",
+    "find_pyproject",
+    "import_ref",
+    "parse_settings",
+    "read_tool_table",
+    "ref_of",
+    "resolve_all",
+    "resolve_family",
+]
 
 DEFAULT_STORE = "tests/cachecompat"
 DEFAULT_TIMEOUT = 10.0
 
 TOP_KEYS = ("store", "timeout", "isolate", "families")
 FAMILY_KEYS = tuple(f.name for f in attrs.fields(Family) if f.name != "name")
-
-
-class ConfigError(CacheCompatError):
-    """A declaration that cannot be used; the message says which and why."""
 
 
 @attrs.frozen
@@ -75,6 +84,16 @@ class ResolvedFamily:
     # headers that the decoder cannot find by itself (docs/configuration.md).
     framing: Callable[[bytes], tuple[bytes, bytes]] | None = None
     framing_ref: str | None = None
+    # How dumps and loads are called (``calling_args``): on bytes or on a path,
+    # with or without the object the ``context`` factory built.
+    io: str = "bytes"
+    context_ref: str | None = None
+    context: object = attrs.field(default=None, eq=False, repr=False)
+
+    def dumps_args(self, obj: object, path: Path | None = None) -> tuple[object, ...]:
+        """The arguments of one ``dumps`` call (docs/configuration.md, calling convention)."""
+        args: tuple[object, ...] = (obj,) if path is None else (obj, path)
+        return (*args, self.context) if self.context_ref is not None else args
 
     @property
     def folder(self) -> Path:
@@ -162,52 +181,6 @@ def families_from_table(table: Mapping[str, Any], source: str) -> list[Family]:
     return families
 
 
-def import_ref(ref: str, where: str, key: str) -> Any:
-    """Import ``"package.module:attr.sub"``; errors name the family, key and reference."""
-    module_name, sep, attr_path = ref.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ConfigError(f"{where} {key} = {ref!r}: expected 'module:attribute'")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ConfigError(
-            f"{where} {key} = {ref!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}"
-        ) from None
-    for part in attr_path.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ConfigError(
-                f"{where} {key} = {ref!r}: {module_name!r} has no attribute {attr_path!r}"
-            ) from None
-    return obj
-
-
-def ref_of(obj: Any, where: str, key: str) -> str:
-    """The import reference of an object given directly; it must be importable by that name."""
-    module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None)
-    if not module or not qualname or "<locals>" in qualname:
-        raise ConfigError(
-            f"{where} {key} = {obj!r}: must be importable by name "
-            "(a module-level function or class), or given as 'module:attribute'"
-        )
-    return f"{module}:{qualname}"
-
-
-def _resolve(value: Any, where: str, key: str) -> tuple[Any, str]:
-    if isinstance(value, str):
-        return import_ref(value, where, key), value
-    return value, ref_of(value, where, key)
-
-
-def _resolve_callable(value: Any, where: str, key: str) -> tuple[Callable[..., Any], str]:
-    obj, ref = _resolve(value, where, key)
-    if not callable(obj):
-        raise ConfigError(f"{where} {key} = {ref!r}: is not callable ({type(obj).__name__})")
-    return obj, ref
-
-
 def _resolve_records(family: Family, where: str) -> tuple[type, ...]:
     from pytest_cachecompat.kinds import (
         UnsupportedType,
@@ -222,7 +195,7 @@ def _resolve_records(family: Family, where: str) -> tuple[type, ...]:
         raise ConfigError(f"{where} records: must be a non-empty list of 'module:Class' references")
     records = []
     for value in family.records:
-        obj, ref = _resolve(value, where, "records")
+        obj, ref = resolve_value(value, where, "records")
         if is_type_alias(obj) and not is_record_type(obj):
             obj = _alias_root(obj, ref, isinstance(value, str), where, alias_record)
         elif not isinstance(obj, type) and not is_record_type(obj):
@@ -261,7 +234,7 @@ def _resolve_rejects(
         raise ConfigError(f"{where} rejects: must be a list of exception references")
     classes, refs = [], []
     for value in family.rejects:
-        obj, ref = _resolve(value, where, "rejects")
+        obj, ref = resolve_value(value, where, "rejects")
         if not (isinstance(obj, type) and issubclass(obj, BaseException)):
             raise ConfigError(f"{where} rejects = {ref!r}: is not an exception class")
         classes.append(obj)
@@ -289,74 +262,28 @@ def _check_choices(family: Family, where: str) -> None:
             )
 
 
-def _resolve_version(value: object, where: str) -> tuple[versions.VersionValue, str, str | None]:
-    """The version's value, how messages name it, and the distribution it comes from (if any)."""
-    label = f"Distribution({value.name!r})" if isinstance(value, Distribution) else repr(value)
-    try:
-        distribution = versions.distribution_of(value)
-    except ValueError as exc:
-        raise ConfigError(f"{where} version = {label}: {exc}") from None
-    if distribution is None:
-        assert isinstance(value, str)
-        version = import_ref(value, where, "version")
-        problem = versions.validate(version)
-        if problem:
-            raise ConfigError(f"{where} version = {value!r}: the constant {problem}")
-        return version, value, None
-    installed = versions.installed_version(distribution)
-    shown = f'{{ distribution = "{distribution.name}" }}'
-    if installed is None:
-        raise ConfigError(
-            f"{where} version = {shown}: the distribution {distribution.name!r} is not installed "
-            "in this environment (importlib.metadata finds no such distribution; install the "
-            "project, e.g. `pip install -e .`, or fix the name)"
-        )
-    problem = versions.validate(installed) or versions.pep440_problem(installed)
-    if problem:
-        raise ConfigError(
-            f"{where} version = {shown}: the installed version of {distribution.name} {problem}"
-        )
-    return installed, distribution.ref, distribution.name
-
-
-def _resolve_writers(family: Family, where: str) -> tuple[str, ...]:
-    """The ``writers`` distributions; each must be installed, or the manifest could not say."""
-    value = family.writers
-    if isinstance(value, str) or not all(isinstance(name, str) and name for name in value):
-        raise ConfigError(
-            f"{where} writers = {value!r}: must be a list of distribution names, "
-            'e.g. ["cachecontrol", "urllib3"]'
-        )
-    for name in value:
-        if versions.installed_version(Distribution(name)) is None:
-            raise ConfigError(
-                f"{where} writers = {name!r}: the distribution {name!r} is not installed in this "
-                "environment, so no archive could record its version (install it or fix the name)"
-            )
-    return tuple(value)
-
-
 def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedFamily:
     """Import and check every reference of one family."""
     where = f"{source} family {family.name!r}:"
-    version, version_ref, distribution = _resolve_version(family.version, where)
+    version, version_ref, distribution = resolve_version(family.version, where)
     _check_choices(family, where)
-    dumps, dumps_ref = _resolve_callable(family.dumps, where, "dumps")
-    loads, loads_ref = _resolve_callable(family.loads, where, "loads")
-    samples = _resolve_callable(family.samples, where, "samples")[0] if family.samples else None
+    dumps, dumps_ref = resolve_callable(family.dumps, where, "dumps")
+    loads, loads_ref = resolve_callable(family.loads, where, "loads")
+    samples = resolve_callable(family.samples, where, "samples")[0] if family.samples else None
     framing, framing_ref = (
-        _resolve_callable(family.framing, where, "framing")
+        resolve_callable(family.framing, where, "framing")
         if family.framing is not None
         else (None, None)
     )
     rejects, rejects_refs = _resolve_rejects(family, where)
+    context_ref, context = resolve_context(family, where)
     timeout = settings.timeout if family.timeout is None else _check_timeout(family.timeout, where)
     return ResolvedFamily(
         name=family.name,
         version_ref=version_ref,
         version=version,
         version_distribution=distribution,
-        writers=_resolve_writers(family, where),
+        writers=resolve_writers(family, where),
         records=_resolve_records(family, where),
         dumps=dumps,
         dumps_ref=dumps_ref,
@@ -374,6 +301,9 @@ def resolve_family(family: Family, settings: Settings, source: str) -> ResolvedF
         store=settings.store,
         framing=framing,
         framing_ref=framing_ref,
+        io=resolve_io(family, where),
+        context_ref=context_ref,
+        context=context,
     )
 
 

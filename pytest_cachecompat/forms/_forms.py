@@ -21,6 +21,7 @@ from pytest_cachecompat.layout import Layout, canonical, default_samples, layout
 from ._compare import Form
 from ._decode import Decoded, FramingError, decode_bytes, hex_lines
 from ._text import json_text
+from ._written import dump_to_path, listing_bytes, written_difference
 
 # 2: pickles decoded symbolically (1 listed their opcodes), "header" and
 # "trailer" beside "decoded". Files of format 1 are still read: comparisons
@@ -72,9 +73,39 @@ def samples_for(family: ResolvedFamily, cls: type, user_samples: Sequence[object
 
 
 def dump_sample(family: ResolvedFamily, sample: object, index: int, record: str) -> bytes:
-    """``dumps(sample)``, twice: the bytes must be bytes and the same both times."""
-    first = _call_dumps(family, sample, index, record)
-    second = _call_dumps(family, sample, index, record)
+    """``dumps(sample)``, twice: the bytes must be bytes and the same both times.
+
+    For ``io = "path"``: the bytes of the file ``dumps`` wrote, or the listing
+    of the folder it wrote (each file's path, size and sha256).
+    """
+    content = dump_content(family, sample, index, record)
+    return content if isinstance(content, bytes) else listing_bytes(content)
+
+
+def dump_content(family: ResolvedFamily, sample: object, index: int, record: str) -> store.Content:
+    """What one sample's archive holds: the bytes ``dumps`` returned, or the file or folder
+    it wrote (``io = "path"``); the same on two calls."""
+    if family.io != "path":
+        first = _call_dumps(family, sample, index, record)
+        second = _call_dumps(family, sample, index, record)
+        return _same_bytes(family, first, second, index, record)
+    written = dump_to_path(family, sample, index, record, CheckError)
+    again = dump_to_path(family, sample, index, record, CheckError)
+    if isinstance(written, bytes) and isinstance(again, bytes):
+        return _same_bytes(family, written, again, index, record)
+    if isinstance(written, bytes) or isinstance(again, bytes) or written != again:
+        raise CheckError(
+            f"family {family.name!r}: dumps = {family.dumps_ref} is not deterministic: "
+            f"two calls on sample {index} of {record} {written_difference(written, again)}. "
+            "A cache format must write the same bytes for the same value: sort sets and dict "
+            "keys, drop timestamps."
+        )
+    return written
+
+
+def _same_bytes(
+    family: ResolvedFamily, first: bytes, second: bytes, index: int, record: str
+) -> bytes:
     if first != second:
         raise CheckError(
             f"family {family.name!r}: dumps = {family.dumps_ref} is not deterministic: "
@@ -94,7 +125,7 @@ def _first_difference(a: bytes, b: bytes) -> int:
 
 def _call_dumps(family: ResolvedFamily, sample: object, index: int, record: str) -> bytes:
     try:
-        data = family.dumps(sample)
+        data = family.dumps(*family.dumps_args(sample))
     except Exception as exc:
         raise CheckError(
             f"family {family.name!r}: dumps = {family.dumps_ref} raised "

@@ -175,8 +175,9 @@ def _archives(
     # of archives, and the path arithmetic of pathlib cost more than a second.
     # Like rglob, it does not descend into symlinked folders.
     for top, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         prefix = os.path.relpath(top, folder.parent).replace(os.sep, "/")
+        # A folder archive (io = "path") is listed as a whole.
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and f"{prefix}/{d}" not in listed)
         for name in sorted(files):
             if name.startswith(".") or f"{prefix}/{name}" in listed:
                 continue

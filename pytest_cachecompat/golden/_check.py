@@ -8,9 +8,7 @@ existing manifest is never rewritten.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,19 +18,16 @@ from pytest_cachecompat import forms, store
 from pytest_cachecompat.config import ResolvedFamily, versions
 from pytest_cachecompat.kinds import qualified_name
 from pytest_cachecompat.layout import canonical
-from pytest_cachecompat.store import ArchiveEntry, Manifest, StoreError, read_manifest, sha256
+from pytest_cachecompat.store import ArchiveEntry, Manifest, StoreError, read_manifest
 
+from ._archives import load, open_loader, read_archive
 from ._fuzzcheck import FuzzResult, fuzz_archive
-from ._judge import FAILED, Expectation, Judgement, judge, summarize
+from ._judge import FAILED, Expectation, Judgement, judge
 from ._regressions import read_regressions
 from ._writers import describe, writer_versions, written_by
 
 if TYPE_CHECKING:
-    from pytest_cachecompat.loading import CallOutcome, Loader
     from pytest_cachecompat.run import Run
-
-# What the worker of ``isolate = true`` calls on the loaded value (see judge.summarize).
-SUMMARIZE_REF = "pytest_cachecompat.golden:summarize"
 
 
 def archived_versions(family: ResolvedFamily) -> list[versions.VersionValue]:
@@ -107,23 +102,26 @@ def _check_layouts_unchanged(family: ResolvedFamily, run: Run) -> None:
 def _write_archives(family: ResolvedFamily, run: Run, folder: Path) -> Iterator[ArchiveEntry]:
     # Every dumps call first, then the writes: a run killed while the
     # project's code runs (the slow part) leaves the store untouched.
-    pending: list[tuple[str, str, bytes, Any]] = []
+    pending: list[tuple[str, str, store.Content, Any]] = []
+    # A path family's archive is the file or folder as dumps wrote it, named
+    # without a suffix (it may be either).
+    suffix = "" if family.io == "path" else ".bin"
     for cls in family.records:
         record = qualified_name(cls)
         samples = forms.samples_for(family, cls, run.user_samples(family))
         for index, sample in enumerate(samples):
-            data = forms.dump_sample(family, sample, index, record)
-            relative = f"{store.ARCHIVES_DIR}/{store.stem(record)}-{index}.bin"
+            data = forms.dump_content(family, sample, index, record)
+            relative = f"{store.ARCHIVES_DIR}/{store.stem(record)}-{index}{suffix}"
             pending.append((relative, record, data, canonical(sample)))
     for relative, record, data, expected in pending:
         # No manifest lists this file yet, so a leftover from an interrupted
         # freeze is not golden and may be replaced.
-        store.atomic_write(folder / relative, data)
+        store.write_content(folder / relative, data)
         yield ArchiveEntry(
             file=relative,
             record=record,
-            sha256=sha256(data),
-            size=len(data),
+            sha256=store.content_sha256(data),
+            size=store.content_size(data),
             expected=expected,
         )
 
@@ -136,6 +134,7 @@ class VersionOutcome:
     fuzz: dict[str, int] = attrs.field(factory=dict)
     # The manifest's writers (or its written_by): who wrote these archives.
     written_by: dict[str, str] = attrs.field(factory=dict)
+    warnings: list[str] = attrs.field(factory=list)
 
     def add(self, entry: ArchiveEntry, judgement: Judgement) -> None:
         self.counts[judgement.outcome] = self.counts.get(judgement.outcome, 0) + 1
@@ -163,6 +162,7 @@ class VersionOutcome:
             "archives": self.archives,
             "fuzz": self.fuzz,
             "written_by": self.written_by,
+            "warnings": self.warnings,
         }
 
 
@@ -186,6 +186,7 @@ def check_version(
     outcome = VersionOutcome(written_by=manifest.writers or manifest.written_by)
     kind = relation(family, version)
     writers = describe(manifest)
+    unfuzzed: list[str] = []
     by = f"\nwritten by {writers}" if writers else ""
     # Crashing fuzz inputs kept by --cache-compat-fuzz-save (pinned "reject"),
     # listed apart so that MANIFEST.json is never rewritten; never fuzzed again.
@@ -194,7 +195,7 @@ def check_version(
         for index, entry in enumerate((*manifest.archives, *regressions)):
             is_regression = index >= len(manifest.archives)
             listing = store.REGRESSIONS_NAME if is_regression else store.MANIFEST_NAME
-            data = _read_archive(folder, entry, outcome, listing)
+            data = _read_archive(folder, entry, outcome, listing, family)
             if data is None:
                 continue
             expectation = Expectation(
@@ -204,7 +205,7 @@ def check_version(
                 miss=family.miss,
                 timeout=family.timeout,
             )
-            judgement = judge(_call(loader, family, data), expectation)
+            judgement = judge(load(loader, family, data, entry.file), expectation)
             outcome.add(entry, judgement)
             if judgement.outcome == FAILED:
                 outcome.failures.append(
@@ -213,8 +214,10 @@ def check_version(
                     f"{kind} version {version}, record {entry.record}), loaded with "
                     f"{family.loads_ref}:{by}\n{judgement.problem}"
                 )
-            fuzz_count = run.options.fuzz
-            if fuzz_count > 0 and not is_regression:
+            fuzz_count = run.options.fuzz if not is_regression else 0
+            if fuzz_count > 0 and not isinstance(data, bytes):
+                unfuzzed.append(entry.file)
+            elif fuzz_count > 0 and isinstance(data, bytes):
                 fuzzed = fuzz_archive(
                     loader,
                     family,
@@ -225,27 +228,21 @@ def check_version(
                     fuzz_count,
                     run.options,
                     written_by=writers,
+                    stage_as=Path(entry.file).name if family.io == "path" else None,
                 )
                 outcome.add_fuzz(fuzzed)
+    if unfuzzed:
+        outcome.warnings.append(
+            f"{family.name} v{version}: --cache-compat-fuzz skipped {len(unfuzzed)} folder "
+            f"archive(s) ({', '.join(unfuzzed[:3])}{', ...' if len(unfuzzed) > 3 else ''}): "
+            'fuzzing corrupts single files, and these archives are folders (io = "path")'
+        )
     return outcome
 
 
 def _pin(family: ResolvedFamily, version: versions.VersionValue, kind: str) -> str | None:
     """``expect`` pins older (or newer) versions; the current version must always load."""
     return None if kind == "current" else family.expect.get(str(version))
-
-
-def _call(loader: Loader, family: ResolvedFamily, data: bytes) -> CallOutcome:
-    """One load; the in-process loader reports every loader error in its outcome."""
-    if not family.isolate:
-        return loader.call(data)
-    try:
-        return loader.call(data)
-    except Exception as exc:  # the worker process could not start
-        raise forms.CheckError(
-            f"family {family.name!r}: cannot start a worker process for loads = "
-            f"{family.loads_ref} (isolate = true): {type(exc).__name__}: {exc}"
-        ) from None
 
 
 def _check_manifest_place(
@@ -261,13 +258,11 @@ def _check_manifest_place(
 
 
 def _read_archive(
-    folder: Path, entry: ArchiveEntry, outcome: VersionOutcome, listing: str
-) -> bytes | None:
-    """The archive's bytes, or None after recording why they cannot be trusted."""
+    folder: Path, entry: ArchiveEntry, outcome: VersionOutcome, listing: str, family: ResolvedFamily
+) -> store.Content | None:
+    """The archive's content, or None after recording why it cannot be trusted."""
     try:
-        # A plain open: pathlib's path arithmetic cost as much as the read, per archive.
-        with open(os.path.join(folder, entry.file), "rb") as file:
-            data = file.read()
+        data = read_archive(folder, entry.file, family)
     except FileNotFoundError:
         outcome.add(entry, Judgement(FAILED, how="missing"))
         outcome.failures.append(
@@ -275,11 +270,11 @@ def _read_archive(
             "restore it from version control (archives are never regenerated)"
         )
         return None
-    except OSError as exc:
+    except (OSError, StoreError) as exc:
         outcome.add(entry, Judgement(FAILED, how="unreadable"))
         outcome.failures.append(f"golden archive {folder / entry.file} cannot be read: {exc}")
         return None
-    digest = sha256(data)
+    digest = store.content_sha256(data)
     if digest != entry.sha256:
         outcome.add(entry, Judgement(FAILED, how="edited"))
         outcome.failures.append(
@@ -289,31 +284,3 @@ def _read_archive(
         )
         return None
     return data
-
-
-@contextmanager
-def open_loader(family: ResolvedFamily) -> Iterator[Loader]:
-    from pytest_cachecompat.loading import InProcessLoader, IsolatedLoader
-
-    loader: Loader
-    if family.isolate:
-        try:
-            loader = IsolatedLoader(
-                family.loads_ref,
-                rejects_refs=family.rejects_refs,
-                summarize_ref=SUMMARIZE_REF,
-                timeout=family.timeout,
-            )
-        except Exception as exc:
-            raise forms.CheckError(
-                f"family {family.name!r}: cannot start a worker process for loads = "
-                f"{family.loads_ref} (isolate = true): {type(exc).__name__}: {exc}"
-            ) from None
-    else:
-        loader = InProcessLoader(
-            family.loads, rejects=family.rejects, summarize=summarize, timeout=family.timeout
-        )
-    try:
-        yield loader
-    finally:
-        loader.close()

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from pytest_cachecompat.layout import compare_shared, render, strict_equal, type
 from pytest_cachecompat.store import ArchiveEntry
 
 from . import _fuzz as fuzz
+from ._archives import staged_many
 from ._judge import Expectation
 from ._regressions import Crash, save_regressions
 
@@ -85,13 +87,43 @@ def fuzz_archive(
     options: Options,
     *,
     written_by: str = "",
+    stage_as: str | None = None,
 ) -> FuzzResult:
-    """Feed ``count`` variants of one archive to ``loader``; count them, fail at most once."""
+    """Feed ``count`` variants of one archive to ``loader``; count them, fail at most once.
+
+    ``stage_as``: a path family's archive file name; each variant is then
+    written to a file of that name and ``loads`` gets its path.
+    """
     variants = list(fuzz.variants(data, count))
+    with ExitStack() as stack:
+        inputs: Iterator[bytes] = (v.data for v in variants)
+        if stage_as is not None:
+            inputs = stack.enter_context(staged_many(inputs, stage_as))
+        counts, crashes = _feed(loader, expectation, variants, inputs)
+    tried = sum(counts.values())
+    counted = {key: value for key, value in counts.items() if value}
+    if not crashes:
+        return FuzzResult(counted, None)
+    archive_path = folder / entry.file
+    saved: list[str] = []
+    if options.fuzz_save:
+        saved = save_regressions(folder, entry, crashes)
+    report = _crash_report(
+        family, archive_path, entry, crashes, tried, count, options.rootpath, saved, written_by
+    )
+    return FuzzResult(counted, report)
+
+
+def _feed(
+    loader: Loader,
+    expectation: Expectation,
+    variants: Sequence[fuzz.Variant],
+    inputs: Iterator[bytes],
+) -> tuple[dict[str, int], list[Crash]]:
     counts = {REJECTED: 0, LOADED: 0, UNDETECTED: 0, CRASHED: 0}
     crashes: list[Crash] = []
     lost = 0
-    results = loader.call_many(v.data for v in variants)
+    results = loader.call_many(inputs)
     try:
         for variant, result in zip(variants, results, strict=False):
             verdict, crash = classify(result, expectation, variant)
@@ -106,18 +138,7 @@ def fuzz_archive(
         close = getattr(results, "close", None)
         if close is not None:
             close()
-    tried = sum(counts.values())
-    counted = {key: value for key, value in counts.items() if value}
-    if not crashes:
-        return FuzzResult(counted, None)
-    archive_path = folder / entry.file
-    saved: list[str] = []
-    if options.fuzz_save:
-        saved = save_regressions(folder, entry, crashes)
-    report = _crash_report(
-        family, archive_path, entry, crashes, tried, count, options.rootpath, saved, written_by
-    )
-    return FuzzResult(counted, report)
+    return counts, crashes
 
 
 def classify(
@@ -166,17 +187,40 @@ def _same_type(expected: Any, actual: Any) -> bool:
     return left == right
 
 
-def reproduce_command(loads_ref: str, archive: Path, seed: int, rootpath: Path) -> str:
-    """A shell command (run from the rootdir) feeding variant ``seed`` of ``archive`` to loads."""
+def reproduce_command(
+    loads_ref: str,
+    archive: Path,
+    seed: int,
+    rootpath: Path,
+    *,
+    io: str = "bytes",
+    context_ref: str | None = None,
+) -> str:
+    """A shell command (run from the rootdir) feeding variant ``seed`` of ``archive`` to loads.
+
+    It calls ``loads`` the way the plugin does: on a file holding the variant
+    for ``io = "path"``, with a context built by ``context_ref`` when set.
+    """
     module, _, attr_path = loads_ref.partition(":")
     try:
         shown = archive.relative_to(rootpath).as_posix()
     except ValueError:
         shown = str(archive)
-    code = (
-        f"import pytest_cachecompat.golden as f, {module} as m; "
-        f'm.{attr_path}(f.variant(open({json.dumps(shown)}, "rb").read(), {seed}).data)'
-    )
+    imports = ["pytest_cachecompat.golden as f", f"{module} as m"]
+    data = f'f.variant(open({json.dumps(shown)}, "rb").read(), {seed}).data'
+    steps = []
+    argument = data
+    if io == "path":
+        imports += ["pathlib", "tempfile"]
+        steps.append(f"p = pathlib.Path(tempfile.mkdtemp()) / {json.dumps(archive.name)}")
+        steps.append(f"p.write_bytes({data})")
+        argument = "p"
+    if context_ref is not None:
+        context_module, _, context_attr = context_ref.partition(":")
+        imports.append(f"{context_module} as c")
+        argument += f", c.{context_attr}()"
+    steps.append(f"m.{attr_path}({argument})")
+    code = f"import {', '.join(imports)}; " + "; ".join(steps)
     return f"python -c {shlex.quote(code)}"
 
 
@@ -213,7 +257,15 @@ def _crash_report(
             f"{MAX_LOST_WORKERS} times"
         )
     lines.append(f"reproduce (from {rootpath}):")
-    lines.append(f"  {reproduce_command(family.loads_ref, archive, first.variant.seed, rootpath)}")
+    command = reproduce_command(
+        family.loads_ref,
+        archive,
+        first.variant.seed,
+        rootpath,
+        io=family.io,
+        context_ref=family.context_ref,
+    )
+    lines.append(f"  {command}")
     if saved:
         lines.append(
             f"kept {len(saved)} crashing inputs as regression archives in "

@@ -70,7 +70,9 @@ def describe(manifest: Manifest) -> str:
 
 
 def _one(name: str, version: str) -> str:
-    return f"{name} ({version})" if version == UNKNOWN else f"{name} {version}"
+    if version == UNKNOWN:
+        return f"{name} (version unknown: not an installed distribution)"
+    return f"{name} {version}"
 
 
 def _top(module: str | None) -> str:

@@ -1,8 +1,16 @@
 """Calling the family's ``loads``: in this process with a time-out, or in an isolated worker."""
 
 from ._inprocess import InProcessLoader
-from ._outcome import CallOutcome, Loader, resolve_ref
+from ._outcome import CallOutcome, Loader, bind_loads, resolve_ref
 from ._tracebacks import safe_str
 from ._worker_parent import IsolatedLoader
 
-__all__ = ["CallOutcome", "InProcessLoader", "IsolatedLoader", "Loader", "resolve_ref", "safe_str"]
+__all__ = [
+    "CallOutcome",
+    "InProcessLoader",
+    "IsolatedLoader",
+    "Loader",
+    "bind_loads",
+    "resolve_ref",
+    "safe_str",
+]

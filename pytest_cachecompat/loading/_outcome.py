@@ -11,14 +11,16 @@ Nothing here imports pytest: the worker process imports it.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Protocol
 
 import attrs
 
 from ._tracebacks import format_exception, inner_exceptions, safe_str, type_name
 
-__all__ = ["CallOutcome", "Loader", "resolve_ref"]
+__all__ = ["CallOutcome", "Loader", "bind_loads", "resolve_ref"]
 
 
 @attrs.frozen
@@ -112,10 +114,32 @@ def invoke(
         return raised(exc, is_rejection=False)
 
 
+def bind_loads(
+    loads: Callable[..., object], *, io: str, context_ref: str | None, context: object
+) -> Callable[[bytes], object]:
+    """``loads`` as a loader calls it: on the bytes it is handed.
+
+    The calling convention (docs/configuration.md): ``loads(data)``, or
+    ``loads(path)`` for ``io = "path"`` (the bytes handed over are then
+    ``os.fsencode`` of the path of a fresh copy of the archive), with the
+    family's context object as a last argument when it declares one.
+    """
+    with_context = context_ref is not None
+    if io == "path":
+        if with_context:
+            return lambda data: loads(Path(os.fsdecode(data)), context)
+        return lambda data: loads(Path(os.fsdecode(data)))
+    if with_context:
+        return lambda data: loads(data, context)
+    return loads
+
+
 def raised(exc: BaseException, *, is_rejection: bool) -> CallOutcome:
     tb = exc.__traceback__
-    # The first frame is invoke's own; the report starts at the loader.
-    tb = tb.tb_next if tb is not None else None
+    # The first frames are ours (invoke, bind_loads' wrapper); the report
+    # starts at the loader.
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
     return CallOutcome(
         "raised",
         exc_type=type_name(type(exc)),

@@ -58,6 +58,8 @@ class IsolatedLoader:
         timeout: float,
         memory_limit_mb: int | None = 1024,
         sys_path: Sequence[str] | None = None,
+        io: str = "bytes",
+        context_ref: str | None = None,
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout!r}")
@@ -68,6 +70,8 @@ class IsolatedLoader:
             "rejects_refs": list(rejects_refs),
             "summarize_ref": summarize_ref,
             "memory_limit_mb": memory_limit_mb,
+            "io": io,  # see bind_loads: how the worker calls loads
+            "context_ref": context_ref,
         }
         self._sys_path = None if sys_path is None else list(sys_path)
         self._timeout = timeout

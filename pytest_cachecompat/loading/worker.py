@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
-from ._outcome import CallOutcome, invoke, raised_here, resolve_ref
+from ._outcome import CallOutcome, bind_loads, invoke, raised_here, resolve_ref
 from ._tracebacks import format_exception, type_name
 from ._wire import CALL, LENGTH
 
@@ -66,15 +66,30 @@ def _resolve_config(
     config: dict[str, Any],
 ) -> tuple[Callable[[bytes], object], Callable[[object], object], tuple[type[BaseException], ...]]:
     sys.path[:] = config["sys_path"]
-    loads = resolve_ref(config["loads_ref"])
+    raw_loads = resolve_ref(config["loads_ref"])
     summarize = resolve_ref(config["summarize_ref"])
     rejects = tuple(resolve_ref(ref) for ref in config["rejects_refs"])
     for ref, obj in zip(config["rejects_refs"], rejects, strict=True):
         if not (isinstance(obj, type) and issubclass(obj, BaseException)):
             raise TypeError(f"reference {ref!r} is not an exception class")
-    for ref, obj in ((config["loads_ref"], loads), (config["summarize_ref"], summarize)):
+    for ref, obj in ((config["loads_ref"], raw_loads), (config["summarize_ref"], summarize)):
         if not callable(obj):
             raise TypeError(f"reference {ref!r} is not callable")
+    # The worker builds the family's context itself: the parent's object
+    # need not be picklable (a session, an open database, a request).
+    context_ref = config.get("context_ref")
+    context = None
+    if context_ref is not None:
+        factory = resolve_ref(context_ref)
+        if not callable(factory):
+            raise TypeError(f"reference {context_ref!r} is not callable")
+        context = factory()
+    loads = bind_loads(
+        raw_loads,  # type: ignore[arg-type]
+        io=config.get("io", "bytes"),
+        context_ref=context_ref,
+        context=context,
+    )
     return loads, summarize, rejects  # type: ignore[return-value]
 
 

@@ -18,6 +18,16 @@ from ._files import (
 )
 from ._history import StoreError, changes_between, changes_document, read_json, recorded_layouts
 from ._manifest import ArchiveEntry, Manifest, archive_entry, listed_files, read_manifest, sha256
+from ._tree import (
+    Content,
+    Tree,
+    content_sha256,
+    content_size,
+    listing,
+    materialize,
+    read_content,
+    write_content,
+)
 
 __all__ = [
     "ARCHIVES_DIR",
@@ -27,15 +37,22 @@ __all__ = [
     "REGRESSIONS_NAME",
     "SAMPLES_SUFFIX",
     "ArchiveEntry",
+    "Content",
     "Manifest",
     "StoreError",
+    "Tree",
     "archive_entry",
     "atomic_write",
     "changes_between",
     "changes_document",
+    "content_sha256",
+    "content_size",
     "layout_path",
     "listed_files",
+    "listing",
     "locked",
+    "materialize",
+    "read_content",
     "read_json",
     "read_layouts",
     "read_manifest",
@@ -44,5 +61,6 @@ __all__ = [
     "samples_path",
     "sha256",
     "stem",
+    "write_content",
     "write_new",
 ]
