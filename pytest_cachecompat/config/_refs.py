@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 from pytest_cachecompat.errors import CacheCompatError
+from pytest_cachecompat.references import BadReference, resolve_ref
 
 __all__ = ["ConfigError", "import_ref", "ref_of", "resolve_callable", "resolve_value"]
 
@@ -17,23 +17,10 @@ class ConfigError(CacheCompatError):
 
 def import_ref(ref: str, where: str, key: str) -> Any:
     """Import ``"package.module:attr.sub"``; errors name the family, key and reference."""
-    module_name, sep, attr_path = ref.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ConfigError(f"{where} {key} = {ref!r}: expected 'module:attribute'")
     try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ConfigError(
-            f"{where} {key} = {ref!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}"
-        ) from None
-    for part in attr_path.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ConfigError(
-                f"{where} {key} = {ref!r}: {module_name!r} has no attribute {attr_path!r}"
-            ) from None
-    return obj
+        return resolve_ref(ref)
+    except BadReference as exc:
+        raise ConfigError(f"{where} {key} = {ref!r}: {exc.problem}") from None
 
 
 def ref_of(obj: Any, where: str, key: str) -> str:

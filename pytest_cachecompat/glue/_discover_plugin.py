@@ -8,18 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_cachecompat.discover import (
-    MAX_TESTS,
-    SECTION,
-    WORKER_KEY,
-    Finding,
-    Target,
-    Watcher,
-    WatchError,
-    call_arguments,
-    targets_of,
-    walk,
-)
+from pytest_cachecompat import discover
 from pytest_cachecompat.kinds import qualified_name
 
 if TYPE_CHECKING:
@@ -32,11 +21,11 @@ class DiscoverPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.families: list[ResolvedFamily] = []
-        self.targets: dict[types.CodeType, Target] = {}
+        self.targets: dict[types.CodeType, discover.Target] = {}
         self.covered: dict[str, tuple[set[type], set[str]]] = {}
-        self.findings: dict[tuple[str, str], Finding] = {}
+        self.findings: dict[tuple[str, str], discover.Finding] = {}
         self.calls: dict[str, int] = {}
-        self.watcher: Watcher | None = None
+        self.watcher: discover.Watcher | None = None
         self.index: dict[str, int] = {}
         self.current: tuple[int, str] | None = None
         self.problems: list[str] = []
@@ -51,8 +40,8 @@ class DiscoverPlugin:
 
         try:
             self.families = run_from_config(self.config).families
-            self.targets = targets_of(self.families)
-        except (ConfigError, WatchError) as exc:
+            self.targets = discover.targets_of(self.families)
+        except (ConfigError, discover.WatchError) as exc:
             raise pytest.UsageError(f"cachecompat: {exc}") from None
         for family in self.families:
             try:
@@ -65,7 +54,7 @@ class DiscoverPlugin:
             self.covered[family.name] = (classes, {qualified_name(cls) for cls in classes})
             self.calls[family.name] = 0
         if self.targets and not _is_xdist_controller(self.config):
-            self.watcher = Watcher(self.targets, self._on_call)
+            self.watcher = discover.Watcher(self.targets, self._on_call)
             self.watcher.start()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -87,13 +76,13 @@ class DiscoverPlugin:
         for name in target.families:
             self.calls[name] = self.calls.get(name, 0) + 1
         try:
-            arguments = call_arguments(frame, target.skip_first)
+            arguments = discover.call_arguments(frame, target.skip_first)
         except Exception:
             return
         for argument in arguments:
-            walk(argument, lambda cls, path: self._found(target, cls, path))
+            discover.walk(argument, lambda cls, path: self._found(target, cls, path))
 
-    def _found(self, target: Target, cls: type, path: str) -> None:
+    def _found(self, target: discover.Target, cls: type, path: str) -> None:
         if any(self._is_covered(family, cls) for family in target.families):
             return
         record = qualified_name(cls)
@@ -102,10 +91,14 @@ class DiscoverPlugin:
         key = (family, record)
         finding = self.findings.get(key)
         if finding is None:
-            self.findings[key] = Finding(
+            self.findings[key] = discover.Finding(
                 record, family, target.refs[0], path, index, test, [test] if test else []
             )
-        elif test is not None and test not in finding.tests and len(finding.tests) < MAX_TESTS:
+        elif (
+            test is not None
+            and test not in finding.tests
+            and len(finding.tests) < discover.MAX_TESTS
+        ):
             finding.tests.append(test)
 
     def _is_covered(self, family: str, cls: type) -> bool:
@@ -116,15 +109,15 @@ class DiscoverPlugin:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         output = getattr(node, "workeroutput", None) or {}
-        data = output.get(WORKER_KEY)
+        data = output.get(discover.WORKER_KEY)
         if not isinstance(data, dict):
             return
         for name, count in data.get("calls", {}).items():
             self.calls[name] = self.calls.get(name, 0) + int(count)
         for entry in data.get("findings", []):
-            self._merge(Finding.from_json(entry))
+            self._merge(discover.Finding.from_json(entry))
 
-    def _merge(self, finding: Finding) -> None:
+    def _merge(self, finding: discover.Finding) -> None:
         key = (finding.family, finding.record)
         known = self.findings.get(key)
         if known is None:
@@ -140,7 +133,7 @@ class DiscoverPlugin:
             self.watcher = None
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:
-            workeroutput[WORKER_KEY] = {
+            workeroutput[discover.WORKER_KEY] = {
                 "calls": dict(self.calls),
                 "findings": [finding.to_json() for finding in self.findings.values()],
             }
@@ -151,7 +144,7 @@ class DiscoverPlugin:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if hasattr(self.config, "workerinput"):
             return
-        terminalreporter.section(SECTION)
+        terminalreporter.section(discover.SECTION)
         for line in self.summary_lines():
             terminalreporter.line(line)
 
@@ -184,7 +177,7 @@ class DiscoverPlugin:
         return lines
 
 
-def _written_by(finding: Finding) -> str:
+def _written_by(finding: discover.Finding) -> str:
     if finding.first_test is None:
         return "no test (during collection or outside any test)"
     others = [test for test in finding.tests if test != finding.first_test]

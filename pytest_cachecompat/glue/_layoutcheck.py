@@ -43,6 +43,21 @@ class Verdict:
         return {"status": self.status, "changes": self.changes, "warnings": self.warnings}
 
 
+@attrs.frozen
+class _Check:
+    """What one layout item checks, and where its verdict goes."""
+
+    item: pytest.Item
+    verdict: Verdict
+    family: ResolvedFamily
+    record: str
+    cls: type
+    run: Run
+
+    def astuple(self) -> tuple[pytest.Item, Verdict, ResolvedFamily, str, type, Run]:
+        return (self.item, self.verdict, self.family, self.record, self.cls, self.run)
+
+
 def check_record(
     item: pytest.Item,
     family: ResolvedFamily,
@@ -57,24 +72,19 @@ def check_record(
         verdict.fail("lowered", messages.version_lowered(family, higher[-1]))
         return verdict
     try:
-        _check_layout(item, verdict, family, record, cls, run)
+        check = _Check(item, verdict, family, record, cls, run)
+        _check_layout(check)
         # A refused layout records nothing: its serialized form is only compared, if recorded.
         samples_recorded = store.samples_path(family.version_folder, record).exists()
         if is_root and (not verdict.failures or samples_recorded):
-            _check_serialized(item, verdict, family, record, cls, run)
+            _check_serialized(check)
     except (forms.CheckError, StoreError) as exc:
         verdict.fail("error", str(exc))
     return verdict
 
 
-def _check_layout(
-    item: pytest.Item,
-    verdict: Verdict,
-    family: ResolvedFamily,
-    record: str,
-    cls: type,
-    run: Run,
-) -> None:
+def _check_layout(check: _Check) -> None:
+    item, verdict, family, record, cls, run = check.astuple()
     layout, text = forms.layout_text(cls)
     verdict.warnings.extend(f"{record}: {warning}" for warning in inspect_record(cls).warnings)
     if forms.is_positional_layout(layout):
@@ -130,14 +140,8 @@ def _changes_since(
     return related or [f"{record}: new record type"]
 
 
-def _check_serialized(
-    item: pytest.Item,
-    verdict: Verdict,
-    family: ResolvedFamily,
-    record: str,
-    cls: type,
-    run: Run,
-) -> None:
+def _check_serialized(check: _Check) -> None:
+    item, verdict, family, record, cls, run = check.astuple()
     samples = forms.samples_for(family, cls, run.user_samples(family))
     if not samples:
         verdict.warnings.append(f"{record}: no samples, so its serialized form is not checked")

@@ -10,8 +10,8 @@ never mistaken for a plain class, a pydantic model never for a pickled one.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Final, TypeVar
 
 import attrs
 
@@ -42,6 +42,7 @@ BUILTIN_KINDS: Final[tuple[RecordKind, ...]] = (
     PickleKind(),
 )
 BUILTIN_NAMES: Final = tuple(kind.name for kind in BUILTIN_KINDS)
+_T = TypeVar("_T")
 
 
 class _Registry:
@@ -64,26 +65,10 @@ class _Registry:
         self._info.clear()
 
     def inspect(self, kind: RecordKind, cls: type) -> RecordInfo:
-        try:
-            return self._info[cls]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable class object: ask every time
-            return kind.inspect(cls)
-        info = kind.inspect(cls)
-        self._info[cls] = info
-        return info
+        return _remembered(self._info, cls, lambda: kind.inspect(cls))
 
     def kind_of(self, cls: type) -> RecordKind | None:
-        try:
-            return self._by_class[cls]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable class object: ask every time
-            return self._detect(cls)
-        found = self._detect(cls)
-        self._by_class[cls] = found
-        return found
+        return _remembered(self._by_class, cls, lambda: self._detect(cls))
 
     def _detect(self, cls: type) -> RecordKind | None:
         for kind in self.kinds:
@@ -101,6 +86,18 @@ class _Registry:
 
     def named(self, name: object) -> RecordKind | None:
         return next((kind for kind in self.kinds if kind.name == name), None)
+
+
+def _remembered(cache: dict[type, _T], cls: type, compute: Callable[[], _T]) -> _T:
+    """``compute()`` once per class; every time for a class that cannot be a dict key."""
+    try:
+        return cache[cls]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable class object
+        return compute()
+    cache[cls] = value = compute()
+    return value
 
 
 _REGISTRY: Final = _Registry()

@@ -1,7 +1,9 @@
 """Calling the family's ``loads``: in this process with a time-out, or in an isolated worker."""
 
+from pytest_cachecompat.references import resolve_ref
+
 from ._inprocess import InProcessLoader
-from ._outcome import CallOutcome, Loader, bind_loads, resolve_ref
+from ._outcome import CallOutcome, Loader, bind_loads
 from ._tracebacks import safe_str
 from ._worker_parent import IsolatedLoader
 

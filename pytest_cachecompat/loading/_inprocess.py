@@ -24,13 +24,12 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Self
+from typing import Any
 
-from ._outcome import CallOutcome, Loader, LoaderTimeout, invoke, raised, resolve_ref
+from ._outcome import CallOutcome, ClosingLoader, LoaderTimeout, invoke, raised
 from ._tracebacks import format_frames, timeout_traceback
-from ._worker_parent import IsolatedLoader
 
-__all__ = ["CallOutcome", "InProcessLoader", "IsolatedLoader", "Loader", "resolve_ref"]
+__all__ = ["InProcessLoader"]
 
 # Frames of these files are ours, not the loader's: the alarm handler and the
 # code around the call here, and the invoke wrapper.
@@ -60,7 +59,7 @@ _SIGNALS = _raw_signal_module()
 _ALARM_REPEAT = 0.05
 
 
-class InProcessLoader:
+class InProcessLoader(ClosingLoader):
     """Calls ``loads`` in this process, interrupting it after ``timeout`` seconds.
 
     In the main thread on POSIX, ``SIGALRM`` raises into the loader (the
@@ -107,12 +106,6 @@ class InProcessLoader:
             if self._runner is not None:
                 self._runner.stop()
                 self._runner = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @staticmethod
     def _alarm_usable() -> bool:

@@ -10,17 +10,16 @@ Nothing here imports pytest: the worker process imports it.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 import attrs
 
 from ._tracebacks import format_exception, inner_exceptions, safe_str, type_name
 
-__all__ = ["CallOutcome", "Loader", "bind_loads", "resolve_ref"]
+__all__ = ["CallOutcome", "ClosingLoader", "Loader", "bind_loads"]
 
 
 @attrs.frozen
@@ -45,39 +44,25 @@ class CallOutcome:
     details: str = ""
 
 
+class ClosingLoader:
+    """Base of the loaders: a ``with`` block closes the loader (its worker, its thread)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 class Loader(Protocol):
     def call(self, data: bytes) -> CallOutcome: ...
 
     def call_many(self, items: Iterable[bytes]) -> Iterator[CallOutcome]: ...
 
     def close(self) -> None: ...
-
-
-def resolve_ref(ref: str) -> object:
-    """The object named by ``"pkg.mod:attr.sub"``.
-
-    Raises ImportError (also for a malformed reference) or AttributeError,
-    each with a message that names the reference.
-    """
-    module_name, sep, attr_path = ref.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ImportError(f"invalid reference {ref!r}: expected 'module:attribute'")
-    try:
-        target: object = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ImportError(
-            f"cannot import module {module_name!r} for reference {ref!r}: {exc}",
-            name=module_name,
-        ) from exc
-    for part in attr_path.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError as exc:
-            raise AttributeError(
-                f"cannot resolve reference {ref!r}: {type(target).__name__} "
-                f"{getattr(target, '__name__', target)!r} has no attribute {part!r}"
-            ) from exc
-    return target
 
 
 # --- one call, whatever runs it ------------------------------------------------------

@@ -23,10 +23,10 @@ import tempfile
 import time
 import weakref
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from typing import IO, Any, Self
+from typing import IO, Any
 
 from . import worker
-from ._outcome import CallOutcome, invoke, raised_here
+from ._outcome import CallOutcome, ClosingLoader, invoke, raised_here
 from ._wire import CALL, LENGTH, QUIT
 
 __all__ = ["IsolatedLoader"]
@@ -41,7 +41,7 @@ _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
 _OWN_FILES = (__file__, worker.__file__, invoke.__code__.co_filename)
 
 
-class IsolatedLoader:
+class IsolatedLoader(ClosingLoader):
     """Calls ``loads`` in a persistent worker process.
 
     The worker starts on the first call and is reused; when it dies, hangs or
@@ -105,12 +105,6 @@ class IsolatedLoader:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _ensure_worker(self) -> _Worker:
         if self._worker is not None and not self._worker.alive():
@@ -468,9 +462,16 @@ def _kill_process(proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
 def _start_error(exc_type: str, message: str, traceback: str) -> Exception:
     """The worker's reason for not starting, as the exception resolve_ref raised."""
     error: Exception
-    if exc_type in ("builtins.ImportError", "builtins.ModuleNotFoundError"):
+    if exc_type in (
+        "builtins.ImportError",
+        "builtins.ModuleNotFoundError",
+        "pytest_cachecompat.references.UnimportableReference",
+    ):
         error = ImportError(message)
-    elif exc_type == "builtins.AttributeError":
+    elif exc_type in (
+        "builtins.AttributeError",
+        "pytest_cachecompat.references.MissingAttributeReference",
+    ):
         error = AttributeError(message)
     elif exc_type == "builtins.TypeError":
         error = TypeError(message)

@@ -15,7 +15,9 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
-from ._outcome import CallOutcome, bind_loads, invoke, raised_here, resolve_ref
+from pytest_cachecompat.references import resolve_ref
+
+from ._outcome import CallOutcome, bind_loads, invoke, raised_here
 from ._tracebacks import format_exception, type_name
 from ._wire import CALL, LENGTH
 
