@@ -8,7 +8,8 @@ from typing import Any
 
 import attrs
 
-from ._canonical import render, strict_equal
+from ._compare import strict_equal
+from ._render import render
 
 __all__ = ["Change", "diff_trees"]
 

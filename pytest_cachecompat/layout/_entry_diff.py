@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
-from ._canonical import render
 from ._diff import Change
+from ._render import render
 
 
 @attrs.frozen

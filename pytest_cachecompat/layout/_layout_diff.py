@@ -15,7 +15,7 @@ import attrs
 
 from pytest_cachecompat.kinds import RecordKind, kind_named
 
-from ._canonical import strict_equal
+from ._compare import strict_equal
 from ._diff import Change
 from ._entry_diff import EntryWords, sequence_changes, value_text
 from ._member_diff import member_changes

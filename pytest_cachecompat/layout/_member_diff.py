@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ._canonical import strict_equal
+from ._compare import strict_equal
 from ._diff import Change
 from ._entry_diff import EntryWords, sequence_changes, value_text
 
