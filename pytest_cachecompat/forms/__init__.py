@@ -10,6 +10,7 @@ from ._compare import (
     same_forms,
 )
 from ._decode import Decoded, decode_bytes, hex_lines
+from ._determinism import differs_across_processes
 from ._forms import (
     CheckError,
     SerializedForms,
@@ -25,6 +26,7 @@ from ._forms import (
     serialized_forms,
     to_text,
 )
+from ._history import form_changes, recorded_forms
 
 __all__ = [
     "CheckError",
@@ -34,8 +36,10 @@ __all__ = [
     "changed_samples",
     "decode_bytes",
     "decoder_for",
+    "differs_across_processes",
     "dump_content",
     "dump_sample",
+    "form_changes",
     "form_differences",
     "format_words",
     "forms_of",
@@ -46,6 +50,7 @@ __all__ = [
     "messages",
     "parse_recorded",
     "positional_warning",
+    "recorded_forms",
     "same_forms",
     "samples_for",
     "serialized_forms",

@@ -24,6 +24,7 @@ from pytest_cachecompat.layout import render, strict_equal
 
 from ._encodings import bytes_encoding
 from ._positional import ANY, Schema, TypeExpr, View, object_pairs
+from ._tree import sort_key
 
 __all__ = ["TreeDiff", "locate"]
 
@@ -180,6 +181,11 @@ class TreeDiff:
     ) -> None:
         if _is_object(old) and _is_object(new):
             self._class_change(old, new, path)
+        if view_old.positional != view_new.positional:
+            # A reader of one cannot read the other, whatever the values.
+            shapes = ("an array by position", "a map of field names")
+            before, after = shapes[not view_old.positional], shapes[not view_new.positional]
+            self.add(path, f"written as {after} instead of {before}")
         fields_old = dict(view_old.entries)
         fields_new = dict(view_new.entries)
         types_old = {f.name: f.type for f in self.old_schema.fields(view_old.record) or []}
@@ -299,6 +305,10 @@ class TreeDiff:
                 self.new_schema.item_type(new_type, index),
             )
 
+        if len(old) == len(new) and len(old) > 1 and _reordered(old, new):
+            if not self.same_values_only:
+                self.add(path, f"the same {len(new)} items, in another order: {render(new, 80)}")
+            return
         if len(old) == len(new):
             for index, (a, b) in enumerate(zip(old, new, strict=True)):
                 src = (_item(sources[0], index), _item(sources[1], index))
@@ -416,6 +426,10 @@ def type_word(node: object) -> str:
                 return word
         return "map"
     return type(node).__name__
+
+
+def _reordered(old: list[Any], new: list[Any]) -> bool:
+    return sorted(map(sort_key, old)) == sorted(map(sort_key, new))
 
 
 def _is_object(node: object) -> bool:

@@ -152,3 +152,21 @@ def _raise_above(family: ResolvedFamily, highest: versions.VersionValue) -> str:
         return f"Install a release of {family.version_distribution} above {highest!r}"
     to = f" (to {highest + 1} or higher)" if isinstance(highest, int) else ""
     return f"Set {constant(family)} above {highest!r}{to}"
+
+
+def not_deterministic_across_processes(
+    family: ResolvedFamily, record: str, seed: str, differences: Sequence[str]
+) -> str:
+    import os
+
+    ours = os.environ.get("PYTHONHASHSEED", "random")
+    return (
+        f"family {family.name!r}: dumps = {family.dumps_ref} is not deterministic across "
+        f"processes: for the same samples of {record}, a process with PYTHONHASHSEED={seed} "
+        f"writes a value that decodes differently from this one (PYTHONHASHSEED={ours}), "
+        "so the recorded serialized form cannot be compared.\n"
+        f"Decoded difference (this process -> the other one):\n{bullet(differences)}\n"
+        "A reader gets a different value depending on the process that wrote the entry: "
+        "write sets (and lists or keys built from them) in a sorted order, so that the same "
+        "value always gives the same bytes."
+    )

@@ -98,6 +98,10 @@ class View:
     entries: tuple[tuple[str, object], ...]
     keys: Mapping[str, object]  # field name -> how it is written (position or key)
 
+    @property
+    def positional(self) -> bool:
+        return any(isinstance(key, int) for key in self.keys.values())
+
 
 _SEQUENCES = ("list", "set", "frozenset", "collections.abc:Sequence", "collections.abc:Set")
 _MAPPINGS = ("dict", "collections.abc:Mapping", "collections.abc:MutableMapping")

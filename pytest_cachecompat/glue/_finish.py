@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pytest_cachecompat import store
 from pytest_cachecompat.config import ResolvedFamily, versions
+from pytest_cachecompat.forms import CheckError
 from pytest_cachecompat.run import Run
 from pytest_cachecompat.store import StoreError, changes_document, recorded_layouts
 
@@ -20,7 +21,7 @@ def finish_run(run: Run, notes: list[str]) -> bool:
     for family in _recording_families(run):
         try:
             note = write_changes_file(run, family)
-        except StoreError as exc:
+        except (StoreError, CheckError) as exc:
             run.problems.append(str(exc))
             continue
         if note:
@@ -68,7 +69,12 @@ def write_changes_file(run: Run, family: ResolvedFamily) -> str | None:
         from pytest_cachecompat.layout import diff_layouts
 
         old = recorded_layouts(family.folder / versions.folder_name(previous))
-        changes = diff_layouts(old, current)
+        # Layout changes, then what dumps writes differently for the same values,
+        # each record's together (a switch from pickle to JSON is a change too).
+        changes = sorted(
+            [*diff_layouts(old, current), *run.form_changes(family, previous)],
+            key=lambda change: change.record,
+        )
     opaque = versions.sort_key(family.version) is None
     unordered = [v for v in recorded if v != family.version] if opaque else []
     text = changes_document(

@@ -159,6 +159,18 @@ def _check_serialized(check: _Check) -> None:
         # (pickle memo numbers, hash-seed set order) no reader sees. The
         # recorded file stands as it is, also when an older plugin wrote it.
         text = path.read_text(encoding="utf-8")
+    elif recorded is not None:
+        layouts = run.current_layouts(family)
+        elsewhere = forms.differs_across_processes(
+            family, record, samples, serialized.forms, layouts
+        )
+        if elsewhere is not None:
+            seed, differences = elsewhere
+            verdict.fail(
+                "error",
+                messages.not_deterministic_across_processes(family, record, seed, differences),
+            )
+            return
 
     def explain_change() -> str:
         old_forms = recorded or []
@@ -179,9 +191,13 @@ def _check_serialized(check: _Check) -> None:
         )
 
     def explain_missing() -> str:
-        return messages.not_recorded(
-            family, record, run.previous_version(family), [], what="serialized form"
+        previous = run.previous_version(family)
+        changes = (
+            []
+            if previous is None
+            else [c.text for c in run.form_changes(family, previous) if c.record == record]
         )
+        return messages.not_recorded(family, record, previous, changes, what="serialized form")
 
     update = run.options.update_snapshots
     _assert_snapshot(item, verdict, path, text, frozen, update, explain_change, explain_missing)

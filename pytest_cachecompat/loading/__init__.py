@@ -2,6 +2,7 @@
 
 from pytest_cachecompat.references import resolve_ref
 
+from ._elsewhere import dumps_elsewhere
 from ._inprocess import InProcessLoader
 from ._outcome import CallOutcome, Loader, bind_loads
 from ._tracebacks import safe_str
@@ -13,6 +14,7 @@ __all__ = [
     "IsolatedLoader",
     "Loader",
     "bind_loads",
+    "dumps_elsewhere",
     "resolve_ref",
     "safe_str",
 ]

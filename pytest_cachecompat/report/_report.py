@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_cachecompat import store
 from pytest_cachecompat.config import ResolvedFamily, versions
+from pytest_cachecompat.forms import CheckError
 from pytest_cachecompat.run import Run
 from pytest_cachecompat.store import StoreError
 
@@ -76,9 +77,8 @@ def _family_entry(run: Run, family: ResolvedFamily, stale: list[StaleItem]) -> d
         and all(entry["status"] in ("recorded", "passed", "updated") for entry in layouts)
     ):
         warnings.append(
-            f"v{family.version} was bumped from v{bump['from']} with no layout change: "
-            "every user's cache of this family will be thrown away (fine if only the "
-            "serialized form changed)"
+            f"v{family.version} was bumped from v{bump['from']} with no layout change and no "
+            "serialized-form change: every user's cache of this family will be thrown away"
         )
     family_stale = [item for item in stale if item.family == family.name]
     warnings.extend(f"stale: {item.text}" for item in family_stale)
@@ -141,6 +141,13 @@ def _bump(
     except StoreError as exc:
         run.problems.append(str(exc))
         changes = []
+    try:
+        # What dumps writes differently for the same values counts too:
+        # "bumped with no change" only when neither layouts nor forms changed.
+        form_changes = run.form_changes(family, previous)
+    except (StoreError, CheckError):
+        form_changes = []  # the record's own check reports why
+    changes = sorted([*changes, *form_changes], key=lambda change: change.record)
     return {
         "from": previous,
         "to": family.version,

@@ -12,9 +12,10 @@ from typing import Any
 
 import attrs
 
-from pytest_cachecompat import store
+from pytest_cachecompat import forms, store
 from pytest_cachecompat.config import ResolvedFamily, Settings, versions
 from pytest_cachecompat.forms import CheckError, is_frozen
+from pytest_cachecompat.kinds import qualified_name
 from pytest_cachecompat.layout import Change, collect_types, diff_layouts, layout_of
 from pytest_cachecompat.store import recorded_layouts
 
@@ -122,6 +123,27 @@ class Run:
     ) -> list[Change]:
         """What differs between the layouts recorded for ``version`` and the current code."""
         return diff_layouts(self.recorded_layouts(family, version), self.current_layouts(family))
+
+    def form_changes(self, family: ResolvedFamily, version: versions.VersionValue) -> list[Change]:
+        """How the serialized forms recorded for ``version`` differ from the current ones.
+
+        The current forms are the recorded ones of the current version, or,
+        for a root not recorded yet, what ``dumps`` writes now.
+        """
+        decode = forms.decoder_for(family)
+        old = forms.recorded_forms(family.folder / versions.folder_name(version), decode)
+        new = forms.recorded_forms(family.version_folder, decode)
+        for cls in family.records:
+            record = qualified_name(cls)
+            if record in old and record not in new:
+                samples = forms.samples_for(family, cls, self.user_samples(family))
+                new[record] = forms.serialized_forms(family, cls, samples).forms
+        return forms.form_changes(
+            old,
+            new,
+            old_layouts=self.recorded_layouts(family, version),
+            new_layouts=self.current_layouts(family),
+        )
 
     def previous_version(self, family: ResolvedFamily) -> versions.VersionValue | None:
         recorded = store.recorded_versions(family.folder, family.version)

@@ -75,8 +75,9 @@ def changes_document(
         )
     elif not changes:
         lines.append(
-            f"Bumped from v{previous} with no layout change: every user's cache of this family "
-            "was thrown away for nothing (or for a change this plugin cannot see)."
+            f"Bumped from v{previous} with no layout change and no serialized-form change: "
+            "every user's cache of this family was thrown away for nothing (or for a change "
+            "this plugin cannot see)."
         )
     else:
         lines.append(

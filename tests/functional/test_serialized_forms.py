@@ -455,3 +455,148 @@ def test_a_declared_framing_splits_the_header_off_before_decoding(project: Proje
         "family 'simple': framing = mypkg.cache:split_badly returned bytes, "
         "expected a tuple (header bytes, payload bytes)"
     ) in out
+
+
+# --- a bump: CHANGES.md names serialized-form changes too ----------------------------------------
+
+BODY_MODELS = """\
+import attrs
+
+
+@attrs.frozen
+class Entry:
+    key: str
+    body: bytes
+"""
+
+BASE85_CACHE = """\
+import base64
+import json
+
+from mypkg.models import Entry
+
+SIMPLE_CACHE_VERSION = 0
+
+
+class CacheMiss(Exception):
+    pass
+
+
+def dumps(entry):
+    return json.dumps({"key": entry.key, "body": base64.b85encode(entry.body).decode()}).encode()
+
+
+def loads(data):
+    try:
+        raw = json.loads(data)
+        return Entry(raw["key"], base64.b85decode(raw["body"]))
+    except Exception as exc:
+        raise CacheMiss(str(exc)) from exc
+"""
+
+
+@pytest.mark.parametrize(
+    ("edits", "words"),
+    [
+        pytest.param(
+            [("b85encode", "b64encode"), ("b85decode", "b64decode")],
+            "- mypkg.models:Entry: Entry.body: bytes written as base64 text instead of base85 text",
+            id="base85-to-base64",
+        ),
+        pytest.param(
+            [
+                ("import json\n", "import json\nimport pickle\n"),
+                (
+                    'return json.dumps({"key": entry.key, "body": base64.b85encode(entry.body)'
+                    ".decode()}).encode()",
+                    "return pickle.dumps(entry)",
+                ),
+            ],
+            "- mypkg.models:Entry: written as pickle instead of JSON",
+            id="json-to-pickle",
+        ),
+    ],
+)
+def test_a_bump_lists_serialized_form_changes_in_changes_md(
+    project: Project, edits: list[tuple[str, str]], words: str
+) -> None:
+    project.declare('"mypkg.models:Entry"')
+    project.write("mypkg/models.py", BODY_MODELS)
+    project.write("mypkg/cache.py", BASE85_CACHE)
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    for old, new in edits:
+        project.edit("mypkg/cache.py", old, new)
+    project.set_version(1)
+
+    result = project.run("--cache-compat", "--snapshot-update")
+    out = result.stdout.str()
+    assert result.ret == 0, out
+    assert "no serialized-form change" not in out
+    changes = project.read("tests/cachecompat/simple/v1/CHANGES.md")
+    assert "Changes against v0" in changes
+    assert words in changes
+    assert "no layout change" not in changes
+    # The bump summary says the same.
+    assert words.removeprefix("- ") in out
+
+
+# --- rule 6: a form that differs from process to process -----------------------------------------
+
+SET_AS_LIST_CACHE = """\
+import json
+
+from mypkg.models import Tagged
+
+SIMPLE_CACHE_VERSION = 0
+
+
+class CacheMiss(Exception):
+    pass
+
+
+def dumps(obj):
+    # The set is written in iteration order, which follows the hash seed.
+    return json.dumps({"name": obj.name, "tags": list(obj.tags)}).encode()
+
+
+def loads(data):
+    raw = json.loads(data)
+    return Tagged(raw["name"], set(raw["tags"]))
+"""
+
+TAGGED_SAMPLES = """\
+from mypkg.models import Tagged
+
+
+def samples():
+    return [Tagged("t", {"alpha", "beta", "gamma", "delta", "epsilon", "zeta"})]
+"""
+
+
+@pytest.mark.slow
+def test_a_value_that_follows_the_hash_seed_is_reported_as_not_deterministic(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.declare(
+        '"mypkg.models:Tagged"', extra='samples = "mypkg.testing:samples"\ndefault_samples = false'
+    )
+    project.write("mypkg/models.py", PICKLED_MODELS)
+    project.write("mypkg/cache.py", SET_AS_LIST_CACHE)
+    project.write("mypkg/testing.py", TAGGED_SAMPLES)
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    assert project.run_subprocess("--cache-compat", "--snapshot-update").ret == 0
+    before = project.store_state()
+
+    failed = 0
+    for seed in range(5, 10):
+        monkeypatch.setenv("PYTHONHASHSEED", str(seed))
+        result = project.run_subprocess("--cache-compat")
+        out = result.stdout.str()
+        assert_clean(out)
+        assert "serialized form of" not in out  # never a false "the format changed"
+        if result.ret != 0:
+            failed += 1
+            assert "dumps = mypkg.cache:dumps is not deterministic across processes" in out
+            assert "  - sample 0: Tagged.tags: the same 6 items, in another order: [" in out
+        assert project.store_state() == before
+    assert failed  # six strings: some seed iterates them in another order than seed 0
