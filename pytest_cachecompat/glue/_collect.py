@@ -184,7 +184,8 @@ class CacheCompatItem(pytest.Item):
         from pytest_cachecompat.store import StoreError
 
         if isinstance(excinfo.value, CheckFailure | CheckError | StoreError):
-            return str(excinfo.value)
+            # Files named relative to the rootdir, as pytest names them.
+            return self.run.options.relative(str(excinfo.value))
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -14,6 +14,8 @@ import attrs
 from pytest_cachecompat.layout import canonical, compare_shared, render, strict_equal, type_label
 from pytest_cachecompat.loading import CallOutcome, safe_str
 
+from ._valuediff import every_difference
+
 LOADED = "loaded"
 REJECTED = "rejected"
 FAILED = "failed"
@@ -212,11 +214,17 @@ def _judge_value(actual: Any, expectation: Expectation) -> Judgement:
         fields += [_field(path, None, render(value)) for path, value in added[:MAX_MISMATCHES]]
         return Judgement(FAILED, text, fields=tuple(fields))
     if expectation.exact and not equal:
+        differences = every_difference(expected, actual)
+        lines = [f"  - {d.line}" for d in differences[:MAX_MISMATCHES]]
+        if len(differences) > MAX_MISMATCHES:
+            lines.append(f"  ... and {len(differences) - MAX_MISMATCHES} more")
         return Judgement(
             FAILED,
-            f"loaded a value that differs from the one written:\n  expected {render(expected)}\n"
-            f"  got      {render(actual)}",
-            fields=(_field("", render(expected), render(actual)),),
+            "loaded a value that differs from the one written (this archive is of the current "
+            "version: every field must come back as it was written):\n" + "\n".join(lines),
+            fields=tuple(
+                _field(d.path, d.expected, d.actual) for d in differences[:MAX_MISMATCHES]
+            ),
         )
     if expectation.pinned == "reject":
         return Judgement(

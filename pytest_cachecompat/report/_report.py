@@ -226,7 +226,7 @@ def write_terminal_summary(terminalreporter: Any, run: Run, notes: list[str]) ->
     report = run.report if run.report is not None else build_report(run, notes)
     terminalreporter.write_sep("=", "cache compatibility")
     for line in terminal_lines(report):
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(run.options.relative(line))
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for annotation in github_annotations(run, report):
             terminalreporter.write_line(annotation)

@@ -7,6 +7,7 @@ so a single process and ``-n 4`` produce the same summary.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,13 @@ class Options:
     base: str | None = None
     release: bool = False
     report: str | None = None
+
+    def relative(self, text: str) -> str:
+        """``text`` with every path under the rootdir written relative to it, as pytest does."""
+        roots = {str(self.rootpath), str(self.rootpath.resolve())}
+        for root in sorted(roots, key=len, reverse=True):
+            text = text.replace(root.rstrip(os.sep) + os.sep, "")
+        return text
 
 
 @attrs.define

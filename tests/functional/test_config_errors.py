@@ -299,7 +299,7 @@ def test_hand_edited_layout_file_fails_naming_the_file(recorded: Project, update
     assert result.ret == 1, text
     assert_clean(text)
     assert "FAILED tests/cachecompat/simple::layout[mypkg.models:Hashes]" in text
-    assert f"{path}: not valid JSON" in text
+    assert f"{path.relative_to(recorded.root).as_posix()}: not valid JSON" in text
     assert "Restore it from version control" in text
     assert recorded.store_state() == before
 
@@ -315,7 +315,7 @@ def test_hand_edited_layout_after_a_bump_fails_naming_the_file(recorded: Project
     text = output(result)
     assert result.ret == 1, text
     assert_clean(text)
-    assert f"{path}: not valid JSON" in text
+    assert f"{path.relative_to(recorded.root).as_posix()}: not valid JSON" in text
     assert recorded.store_state() == before
 
 
