@@ -192,7 +192,7 @@ def test_a_reader_that_crashes_on_the_old_file_fails_naming_archive_and_exceptio
 
     assert result.ret == 1
     out = result.stdout.str()
-    archive = frozen_folders.root / V0 / FOLDER_0
+    archive = f"{V0}/{FOLDER_0}"  # relative to the rootdir, as pytest names files
     assert (
         f"golden archive {archive} (family 'simple', current version 0, record "
         "mypkg.models:File), loaded with mypkg.foldercache:read_cache:" in out
@@ -210,7 +210,7 @@ def test_an_edited_file_in_a_folder_archive_is_an_edit(frozen_folders: Project) 
     result = frozen_folders.run("--cache-compat")
 
     assert result.ret == 1
-    assert f"golden archive {frozen_folders.root / V0 / FOLDER_1} was edited" in (
+    assert f"golden archive {V0}/{FOLDER_1} was edited" in (
         result.stdout.str()
     )
 
@@ -308,7 +308,7 @@ def test_a_fuzz_crash_of_a_file_reader_is_reproducible(project: Project) -> None
 
     assert result.ret == 1
     out = result.stdout.str()
-    assert f"fuzzing golden archive {project.root / V0 / FOLDER_0}" in out
+    assert f"fuzzing golden archive {V0}/{FOLDER_0}" in out
     command = next(line.strip() for line in out.splitlines() if "python -c" in line)
     assert "p.write_bytes(" in command and "m.read_db(p)" in command
     replay = _run_in(project.root, command)
