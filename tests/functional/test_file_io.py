@@ -210,9 +210,7 @@ def test_an_edited_file_in_a_folder_archive_is_an_edit(frozen_folders: Project) 
     result = frozen_folders.run("--cache-compat")
 
     assert result.ret == 1
-    assert f"golden archive {V0}/{FOLDER_1} was edited" in (
-        result.stdout.str()
-    )
+    assert f"golden archive {V0}/{FOLDER_1} was edited" in (result.stdout.str())
 
 
 def test_a_changed_file_in_the_folder_is_a_serialized_form_change(
