@@ -15,16 +15,15 @@ encoding each used.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Hashable
 from typing import Any
 
 import attrs
 
 from pytest_cachecompat.layout import render, strict_equal
 
+from . import _tree_reading as reading
 from ._encodings import bytes_encoding
 from ._positional import ANY, Schema, TypeExpr, View, object_pairs
-from ._tree import sort_key
 
 __all__ = ["TreeDiff", "locate"]
 
@@ -97,7 +96,7 @@ class TreeDiff:
         steps = None
         if record is not None:
             steps = locate(new, self.new_schema, record, stream=stream)
-            if steps is not None and _follow(old, steps) is _MISSING:
+            if steps is not None and reading.follow(old, steps) is _MISSING:
                 steps = None
         if steps is None or record is None:
             if not self.same_values_only:
@@ -126,13 +125,22 @@ class TreeDiff:
             keys = range(len(new)) if isinstance(new, list) else list(new)
             for key in keys:
                 if key != step:
-                    before = _child(old, key)
+                    before = reading.child(old, key)
                     step_path = f"{path}[{render(key, 60)}]"
                     if before is _MISSING:
-                        self.add(step_path, f"added {render(_child(new, key), 80)}")
+                        self.add(step_path, f"added {render(reading.child(new, key), 80)}")
                     else:
-                        self.walk(before, _child(new, key), step_path, ANY, ANY, (None, None))
-        self._around(_child(old, step), _child(new, step), rest, f"{path}[{step}]", record, sources)
+                        self.walk(
+                            before, reading.child(new, key), step_path, ANY, ANY, (None, None)
+                        )
+        self._around(
+            reading.child(old, step),
+            reading.child(new, step),
+            rest,
+            f"{path}[{step}]",
+            record,
+            sources,
+        )
 
     # -- any node ---------------------------------------------------------
 
@@ -155,15 +163,15 @@ class TreeDiff:
             if view_old is not None and view_new is not None:
                 self._records(old, new, view_old, view_new, path, sources)
                 return
-        if _is_object(old) and _is_object(new):
+        if reading.is_object(old) and reading.is_object(new):
             self._objects(old, new, path, sources)
             return
-        pairs_old, pairs_new = _pairs(old), _pairs(new)
+        pairs_old, pairs_new = reading.pairs(old), reading.pairs(new)
         if pairs_old is not None and pairs_new is not None:
             self._maps(pairs_old, pairs_new, path, old_type, new_type, sources)
             return
-        items_old, items_new = _items(old), _items(new)
-        if items_old is not None and items_new is not None and _tag(old) == _tag(new):
+        items_old, items_new = reading.items(old), reading.items(new)
+        if items_old is not None and items_new is not None and reading.tag(old) == reading.tag(new):
             self._lists(items_old, items_new, path, old_type, new_type, sources)
             return
         self._leaf(old, new, path, new_type, sources)
@@ -179,7 +187,7 @@ class TreeDiff:
         path: str,
         sources: tuple[object, object],
     ) -> None:
-        if _is_object(old) and _is_object(new):
+        if reading.is_object(old) and reading.is_object(new):
             self._class_change(old, new, path)
         if view_old.positional != view_new.positional:
             # A reader of one cannot read the other, whatever the values.
@@ -195,11 +203,11 @@ class TreeDiff:
         renamed = self._renamed_keys(fields_old, fields_new, removed, added)
         for name, value in fields_new.items():
             step = f"{path}.{name}"
-            src = (_field(sources[0], name), _field(sources[1], name))
+            src = (reading.field(sources[0], name), reading.field(sources[1], name))
             if name in fields_old:
                 key_old, key_new = view_old.keys.get(name), view_new.keys.get(name)
                 if key_old != key_new and not self.same_values_only:
-                    self.add(step, _moved_key(key_old, key_new))
+                    self.add(step, reading.moved_key(key_old, key_new))
                 self.walk(
                     fields_old[name],
                     value,
@@ -214,7 +222,7 @@ class TreeDiff:
             if name in renamed:
                 if not self.same_values_only:
                     old_key, new_key = view_old.keys.get(name), view_new.keys.get(renamed[name])
-                    self.add(f"{path}.{name}", _moved_key(old_key, new_key))
+                    self.add(f"{path}.{name}", reading.moved_key(old_key, new_key))
             elif not self.same_values_only:
                 self.add(
                     f"{path}.{name}", f"no longer written (was {render(fields_old[name], 80)})"
@@ -255,7 +263,7 @@ class TreeDiff:
             return
         fields_old, fields_new = dict(pairs_old), dict(pairs_new)
         for name, value in fields_new.items():
-            src = (_field(sources[0], name), _field(sources[1], name))
+            src = (reading.field(sources[0], name), reading.field(sources[1], name))
             if name in fields_old:
                 self.walk(fields_old[name], value, f"{path}.{name}", ANY, ANY, src)
             elif not self.same_values_only:
@@ -275,19 +283,19 @@ class TreeDiff:
         new_type: TypeExpr,
         sources: tuple[object, object],
     ) -> None:
-        theirs = {_key(k): v for k, v in new}
-        ours = {_key(k) for k, _ in old}
+        theirs = {reading.key(k): v for k, v in new}
+        ours = {reading.key(k) for k, _ in old}
         value_old = self.old_schema.item_type(old_type, 0)
         value_new = self.new_schema.item_type(new_type, 0)
         for key, value in old:
             step = f"{path}[{render(key, 60)}]"
-            src = (_entry(sources[0], key), _entry(sources[1], key))
-            if _key(key) in theirs:
-                self.walk(value, theirs[_key(key)], step, value_old, value_new, src)
+            src = (reading.entry(sources[0], key), reading.entry(sources[1], key))
+            if reading.key(key) in theirs:
+                self.walk(value, theirs[reading.key(key)], step, value_old, value_new, src)
             elif not self.same_values_only:
                 self.add(step, f"removed {render(value, 80)}")
         for key, value in new:
-            if _key(key) not in ours and not self.same_values_only:
+            if reading.key(key) not in ours and not self.same_values_only:
                 self.add(f"{path}[{render(key, 60)}]", f"added {render(value, 80)}")
 
     def _lists(
@@ -305,13 +313,13 @@ class TreeDiff:
                 self.new_schema.item_type(new_type, index),
             )
 
-        if len(old) == len(new) and len(old) > 1 and _reordered(old, new):
+        if len(old) == len(new) and len(old) > 1 and reading.reordered(old, new):
             if not self.same_values_only:
                 self.add(path, f"the same {len(new)} items, in another order: {render(new, 80)}")
             return
         if len(old) == len(new):
             for index, (a, b) in enumerate(zip(old, new, strict=True)):
-                src = (_item(sources[0], index), _item(sources[1], index))
+                src = (reading.item(sources[0], index), reading.item(sources[1], index))
                 self.walk(a, b, f"{path}[{index}]", *types(index), src)
             return
         if self.same_values_only:
@@ -319,7 +327,7 @@ class TreeDiff:
         self.add(path, f"{len(old)} items -> {len(new)} items")
         # Aligned first, so that one inserted item is one line, not every later one shifted.
         matcher = difflib.SequenceMatcher(
-            None, [_key(x) for x in old], [_key(x) for x in new], autojunk=False
+            None, [reading.key(x) for x in old], [reading.key(x) for x in new], autojunk=False
         )
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             if op == "equal":
@@ -349,7 +357,7 @@ class TreeDiff:
         if self.same_values_only and not same_value:
             return
         before = after = None
-        if same_value and _is_bytes(src_new):
+        if same_value and reading.is_bytes(src_new):
             raw = bytes.fromhex(str(src_new["$bytes"]))  # type: ignore[index]
             before, after = bytes_encoding(old, raw), bytes_encoding(new, raw)
             if isinstance(old, str) and isinstance(new, str) and before and after:
@@ -357,160 +365,10 @@ class TreeDiff:
                 self.add(path, f"bytes written as {after} instead of {before}")
                 return
         text = f"{render(old, 80)} -> {render(new, 80)}"
-        note = _type_note(old, new)
+        note = reading.type_note(old, new)
         if note and after is not None and after != "bytes":
             note += f", as {after}"
         enum = self.new_schema.enum_of(new_type)
         if enum is not None:
-            note = _enum_note(self.new_schema.members(enum) or [], old, new) or note
+            note = reading.enum_note(self.new_schema.members(enum) or [], old, new) or note
         self.add(path, f"{text} ({note})" if note else text)
-
-
-def _type_note(old: object, new: object) -> str:
-    before, after = type_word(old), type_word(new)
-    if before == after:
-        return ""
-    if {before, after} == {"bytes", "str"}:
-        return f"{before} {'are' if before == 'bytes' else 'is'} now written as {after}"
-    return f"{before} -> {after}"
-
-
-def _enum_note(members: list[tuple[str, object]], old: object, new: object) -> str:
-    for name, value in members:
-        if strict_equal(old, value) and new == name:
-            words = "the enum member is now written by its name instead of its value"
-            return f"{type_word(old)} -> {type_word(new)}: {words}"
-        if old == name and strict_equal(new, value):
-            words = "the enum member is now written by its value instead of its name"
-            return f"{type_word(old)} -> {type_word(new)}: {words}"
-    return ""
-
-
-def _moved_key(before: object, after: object) -> str:
-    if isinstance(before, int) and isinstance(after, int):
-        return f"written at position {after} instead of {before}"
-    return f"written under key {render(after, 60)} instead of {render(before, 60)}"
-
-
-_WORDS = {
-    "$bytes": "bytes",
-    "$bytearray": "bytearray",
-    "$float": "float",
-    "$tuple": "tuple",
-    "$set": "set",
-    "$frozenset": "frozenset",
-    "$map": "map",
-    "$ext": "msgpack extension",
-    "$datetime": "datetime",
-    "$date": "date",
-    "$time": "time",
-    "$global": "class reference",
-    "$cycle": "reference",
-}
-
-
-def type_word(node: object) -> str:
-    """What kind of value a decoded node is, in a word: ``str``, ``float``, ``map``, ``File``."""
-    if node is None:
-        return "None"
-    if isinstance(node, bool | int | float | str):
-        return type(node).__name__
-    if isinstance(node, list):
-        return "array"
-    if isinstance(node, dict):
-        for tag in ("$object", "$call"):
-            if tag in node:
-                return str(node[tag]).rpartition(":")[2]
-        for tag, word in _WORDS.items():
-            if tag in node:
-                return word
-        return "map"
-    return type(node).__name__
-
-
-def _reordered(old: list[Any], new: list[Any]) -> bool:
-    return sorted(map(sort_key, old)) == sorted(map(sort_key, new))
-
-
-def _is_object(node: object) -> bool:
-    return isinstance(node, dict) and ("$object" in node or "$call" in node)
-
-
-def _is_bytes(node: object) -> bool:
-    return isinstance(node, dict) and set(node) == {"$bytes"}
-
-
-def _tag(value: object) -> str:
-    if isinstance(value, dict) and len(value) == 1:
-        return str(next(iter(value)))
-    return type(value).__name__
-
-
-def _pairs(value: object) -> list[tuple[Any, Any]] | None:
-    if not isinstance(value, dict):
-        return None
-    if set(value) == {"$map"} and isinstance(value["$map"], list):
-        return [(k, v) for k, v in value["$map"]]
-    if any(isinstance(k, str) and k.startswith("$") for k in value):
-        return None
-    return list(value.items())
-
-
-def _items(value: object) -> list[Any] | None:
-    if isinstance(value, list):
-        return value
-    for tag in ("$tuple", "$set", "$frozenset"):
-        if isinstance(value, dict) and set(value) == {tag} and isinstance(value[tag], list):
-            items: list[Any] = value[tag]
-            return items
-    return None
-
-
-def _key(value: object) -> Hashable:
-    """A hashable, type-exact stand-in for a tree node (``True`` and ``1`` must differ)."""
-    if isinstance(value, dict):
-        return ("dict", tuple(sorted(((_key(k), _key(v)) for k, v in value.items()), key=repr)))
-    if isinstance(value, list):
-        return ("list", tuple(_key(v) for v in value))
-    return (type(value).__name__, value)
-
-
-def _child(node: Any, step: object) -> Any:
-    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-        return node[step]
-    if isinstance(node, dict) and step in node:
-        return node[step]
-    return _MISSING
-
-
-def _follow(node: Any, steps: list[object]) -> Any:
-    for step in steps:
-        node = _child(node, step)
-        if node is _MISSING:
-            break
-    return node
-
-
-# -- the samples' canonical values, followed beside the tree ---------------
-
-
-def _field(source: object, name: str) -> object:
-    if isinstance(source, dict) and isinstance(source.get("fields"), dict):
-        return source["fields"].get(name)
-    return None
-
-
-def _item(source: object, index: int) -> object:
-    if isinstance(source, dict) and set(source) == {"$tuple"}:
-        source = source["$tuple"]
-    if isinstance(source, list) and index < len(source):
-        return source[index]
-    return None
-
-
-def _entry(source: object, key: object) -> object:
-    if isinstance(source, dict) and set(source) == {"$dict"}:
-        for k, v in source["$dict"]:
-            if strict_equal(k, key):
-                return v
-    return None

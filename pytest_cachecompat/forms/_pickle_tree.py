@@ -2,8 +2,8 @@
 
 A small stack machine over ``pickletools.genops`` (which only parses) builds
 what ``pickle.loads`` would build, with named references instead of imports
-and calls (see /work/shared/notes/pickle.md, "Reading a pickle without
-running it"). What the bytes say but a loaded value cannot show is dropped:
+and calls (the opcodes as ``pickletools`` documents them). What the bytes
+say but a loaded value cannot show is dropped:
 memo numbers (references are resolved), frame lengths, and the iteration
 order of sets, which follows the hash seed; a set's items are sorted.
 
@@ -23,76 +23,23 @@ Node shapes (besides the plain JSON of ``_tree``):
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import pickletools
 from collections.abc import Callable
 from typing import Any
 
-from ._tree import bytes_node, float_node, map_node, sort_key
+from ._pickle_convert import Converter
+from ._pickle_nodes import (
+    Global,
+    Leaf,
+    Map,
+    Obj,
+    PickleTreeError,
+    Seq,
+    Unset,
+)
 
 __all__ = ["PickleTreeError", "pickle_tree"]
-
-_MAX_NODES = 500_000  # shared references are expanded; this bounds a pathological pickle
-
-
-class PickleTreeError(ValueError):
-    """The bytes are no pickle this reader can follow (the caller tries other formats)."""
-
-
-class _Node:
-    __slots__ = ()
-
-
-class _Seq(_Node):
-    __slots__ = ("items", "kind")
-
-    def __init__(self, kind: str, items: list[Any]) -> None:
-        self.kind = kind  # list | tuple | set | frozenset
-        self.items = items
-
-
-class _Map(_Node):
-    __slots__ = ("pairs",)
-
-    def __init__(self) -> None:
-        self.pairs: list[tuple[Any, Any]] = []
-
-
-class _Global(_Node):
-    __slots__ = ("ref",)
-
-    def __init__(self, module: str, name: str) -> None:
-        self.ref = f"{module}:{name}"
-
-
-class _Obj(_Node):
-    __slots__ = ("args", "func", "items", "kwargs", "new", "pairs", "state")
-
-    def __init__(self, func: Any, args: Any, *, new: bool, kwargs: Any = None) -> None:
-        self.func = func
-        self.args = args
-        self.kwargs = kwargs
-        self.new = new  # cls.__new__(cls, *args) rather than func(*args)
-        self.state: Any = _UNSET
-        self.items: list[Any] = []
-        self.pairs: list[tuple[Any, Any]] = []
-
-
-class _Leaf(_Node):
-    """A node that is already a finished tree (extension codes, persistent ids, buffers)."""
-
-    __slots__ = ("tree",)
-
-    def __init__(self, tree: object) -> None:
-        self.tree = tree
-
-
-class _Unset:
-    pass
-
-
-_UNSET = _Unset()
 
 
 def pickle_tree(data: bytes, start: int = 0) -> tuple[object, int]:
@@ -114,7 +61,7 @@ def pickle_tree(data: bytes, start: int = 0) -> tuple[object, int]:
     if end is None or len(machine.stack) != 1 or machine.metastack:
         raise PickleTreeError("the pickle does not end in one value")
     try:
-        return _Converter().convert(machine.stack[0]), end
+        return Converter().convert(machine.stack[0]), end
     except RecursionError:
         raise PickleTreeError("nested too deeply to show") from None
 
@@ -160,7 +107,7 @@ def _pop(m: _Machine, arg: Any) -> None:
 
 
 def _append_to(target: Any, items: list[Any]) -> None:
-    if (isinstance(target, _Seq) and target.kind == "list") or isinstance(target, _Obj):
+    if (isinstance(target, Seq) and target.kind == "list") or isinstance(target, Obj):
         target.items.extend(items)
     else:
         raise PickleTreeError("APPEND to something that is no list")
@@ -168,7 +115,7 @@ def _append_to(target: Any, items: list[Any]) -> None:
 
 def _setitems_on(target: Any, items: list[Any]) -> None:
     pairs = list(zip(items[::2], items[1::2], strict=True))
-    if isinstance(target, _Map | _Obj):
+    if isinstance(target, Map | Obj):
         target.pairs.extend(pairs)
     else:
         raise PickleTreeError("SETITEM on something that is no dict")
@@ -177,7 +124,7 @@ def _setitems_on(target: Any, items: list[Any]) -> None:
 def _additems(m: _Machine, arg: Any) -> None:
     items = m.pop_mark()
     target = m.stack[-1]
-    if not (isinstance(target, _Seq) and target.kind == "set"):
+    if not (isinstance(target, Seq) and target.kind == "set"):
         raise PickleTreeError("ADDITEMS to something that is no set")
     target.items.extend(items)
 
@@ -195,7 +142,7 @@ def _stack_global(m: _Machine, arg: Any) -> None:
     m.stack.append(_make_global(m, module, name))
 
 
-def _make_global(m: _Machine, module: str, name: str) -> _Global:
+def _make_global(m: _Machine, module: str, name: str) -> Global:
     if m.proto < 3:
         # Python 2 names, as pickle.Unpickler maps them (fix_imports).
         import _compat_pickle
@@ -204,13 +151,13 @@ def _make_global(m: _Machine, module: str, name: str) -> _Global:
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         elif module in _compat_pickle.IMPORT_MAPPING:
             module = _compat_pickle.IMPORT_MAPPING[module]
-    return _Global(module, name)
+    return Global(module, name)
 
 
 def _build(m: _Machine, arg: Any) -> None:
     state = m.stack.pop()
     target = m.stack[-1]
-    if not isinstance(target, _Obj) or not isinstance(target.state, _Unset):
+    if not isinstance(target, Obj) or not isinstance(target.state, Unset):
         raise PickleTreeError("BUILD on something that is no new object")
     target.state = state
 
@@ -218,21 +165,21 @@ def _build(m: _Machine, arg: Any) -> None:
 def _inst(m: _Machine, arg: Any) -> None:
     module, _, name = str(arg).partition(" ")
     args = m.pop_mark()
-    m.stack.append(_Obj(_make_global(m, module, name), _Seq("tuple", args), new=True))
+    m.stack.append(Obj(_make_global(m, module, name), Seq("tuple", args), new=True))
 
 
 def _obj(m: _Machine, arg: Any) -> None:
     items = m.pop_mark()
     if not items:
         raise PickleTreeError("OBJ without a class")
-    m.stack.append(_Obj(items[0], _Seq("tuple", items[1:]), new=True))
+    m.stack.append(Obj(items[0], Seq("tuple", items[1:]), new=True))
 
 
 def _newobj_ex(m: _Machine, arg: Any) -> None:
     kwargs = m.stack.pop()
     args = m.stack.pop()
     cls = m.stack.pop()
-    m.stack.append(_Obj(cls, args, new=True, kwargs=kwargs))
+    m.stack.append(Obj(cls, args, new=True, kwargs=kwargs))
 
 
 def _pop_n(m: _Machine, n: int) -> list[Any]:
@@ -267,39 +214,39 @@ def _append(m: _Machine, arg: Any) -> None:
 def _reduce(m: _Machine, arg: Any) -> None:
     args = m.stack.pop()
     func = m.stack.pop()
-    m.stack.append(_Obj(func, args, new=False))
+    m.stack.append(Obj(func, args, new=False))
 
 
 def _newobj(m: _Machine, arg: Any) -> None:
     args = m.stack.pop()
     cls = m.stack.pop()
-    m.stack.append(_Obj(cls, args, new=True))
+    m.stack.append(Obj(cls, args, new=True))
 
 
 def _seq_from(kind: str) -> Callable[[_Machine, Any], None]:
     def handler(m: _Machine, arg: Any) -> None:
         items = m.pop_mark()  # before m.stack is read: popping the mark replaces it
-        m.stack.append(_Seq(kind, items))
+        m.stack.append(Seq(kind, items))
 
     return handler
 
 
 def _tuple_n(n: int) -> Callable[[_Machine, Any], None]:
-    return lambda m, arg: m.stack.append(_Seq("tuple", _pop_n(m, n)))
+    return lambda m, arg: m.stack.append(Seq("tuple", _pop_n(m, n)))
 
 
 def _dict_from_mark(m: _Machine, arg: Any) -> None:
-    node = _Map()
+    node = Map()
     _setitems_on(node, m.pop_mark())
     m.stack.append(node)
 
 
 def _leaf(tree: Callable[[Any], object]) -> Callable[[_Machine, Any], None]:
-    return lambda m, arg: m.stack.append(_Leaf(tree(arg)))
+    return lambda m, arg: m.stack.append(Leaf(tree(arg)))
 
 
 def _binpersid(m: _Machine, arg: Any) -> None:
-    m.stack.append(_Obj(_Leaf({"$persistent": None}), _Seq("tuple", [m.stack.pop()]), new=False))
+    m.stack.append(Obj(Leaf({"$persistent": None}), Seq("tuple", [m.stack.pop()]), new=False))
 
 
 _Handler = Callable[[_Machine, Any], None]
@@ -311,10 +258,10 @@ _HANDLERS: dict[str, _Handler] = {
     "POP": _pop,
     "POP_MARK": lambda m, arg: _discard(m.pop_mark()),
     "DUP": lambda m, arg: m.stack.append(m.stack[-1]),
-    "EMPTY_LIST": lambda m, arg: m.stack.append(_Seq("list", [])),
-    "EMPTY_TUPLE": lambda m, arg: m.stack.append(_Seq("tuple", [])),
-    "EMPTY_DICT": lambda m, arg: m.stack.append(_Map()),
-    "EMPTY_SET": lambda m, arg: m.stack.append(_Seq("set", [])),
+    "EMPTY_LIST": lambda m, arg: m.stack.append(Seq("list", [])),
+    "EMPTY_TUPLE": lambda m, arg: m.stack.append(Seq("tuple", [])),
+    "EMPTY_DICT": lambda m, arg: m.stack.append(Map()),
+    "EMPTY_SET": lambda m, arg: m.stack.append(Seq("set", [])),
     "LIST": _seq_from("list"),
     "TUPLE": _seq_from("tuple"),
     "FROZENSET": _seq_from("frozenset"),
@@ -389,174 +336,3 @@ _SCALARS: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys(("UNICODE", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"), str),
     **dict.fromkeys(("FLOAT", "BINFLOAT"), float),
 }
-
-
-# ---------------------------------------------------------------------------
-# nodes -> tree
-# ---------------------------------------------------------------------------
-
-
-class _Converter:
-    """Nodes to a JSON tree; shared references are expanded, a cycle is named."""
-
-    def __init__(self) -> None:
-        self._active: set[int] = set()
-        self._count = 0
-
-    def convert(self, node: Any) -> object:
-        self._count += 1
-        if self._count > _MAX_NODES:
-            raise PickleTreeError(f"more than {_MAX_NODES} values")
-        if node is None or isinstance(node, bool | int | str):
-            return node
-        if isinstance(node, float):
-            return float_node(node)
-        if isinstance(node, bytearray):
-            return {"$bytearray": bytes(node).hex()}
-        if isinstance(node, bytes):
-            return bytes_node(node)
-        if isinstance(node, _Leaf):
-            return node.tree
-        if isinstance(node, _Global):
-            return {"$global": node.ref}
-        if id(node) in self._active:
-            return {"$cycle": _label(node)}
-        self._active.add(id(node))
-        try:
-            return self._container(node)
-        finally:
-            self._active.discard(id(node))
-
-    def _container(self, node: Any) -> object:
-        if isinstance(node, _Seq):
-            items = [self.convert(item) for item in node.items]
-            if node.kind == "list":
-                return items
-            if node.kind == "tuple":
-                return {"$tuple": items}
-            return {f"${node.kind}": sorted(items, key=sort_key)}
-        if isinstance(node, _Map):
-            return self._map(node.pairs)
-        if isinstance(node, _Obj):
-            return self._object(node)
-        raise PickleTreeError(f"unexpected node {type(node).__name__}")
-
-    def _map(self, pairs: list[tuple[Any, Any]]) -> object:
-        return map_node([(self.convert(k), self.convert(v)) for k, v in pairs])
-
-    def _args(self, args: Any) -> list[object]:
-        if isinstance(args, _Seq) and args.kind == "tuple":
-            return [self.convert(item) for item in args.items]
-        return [self.convert(args)]
-
-    def _object(self, node: _Obj) -> object:
-        func = node.func
-        args = self._args(node.args) if node.args is not None else []
-        special = None if node.new else _special_call(func, args)
-        if special is not None and isinstance(node.state, _Unset) and not node.items:
-            return special
-        if not node.new and isinstance(func, _Global) and func.ref == "copyreg:_reconstructor":
-            # Protocols 0 and 1: copyreg._reconstructor(cls, base, state) is cls.__new__.
-            tree: dict[str, object] = {"$object": _ref_text(args[0]) if args else "?"}
-            if len(args) == 3 and args[1] != {"$global": "builtins:object"}:
-                tree["base"] = args[1]
-                if args[2] is not None:
-                    tree["base_state"] = args[2]
-        else:
-            tree = {"$object" if node.new else "$call": self._callable(func)}
-            if args:
-                tree["args"] = args
-        if node.kwargs is not None:
-            kwargs = self.convert(node.kwargs)
-            if kwargs != {}:
-                tree["kwargs"] = kwargs
-        if not isinstance(node.state, _Unset):
-            tree.update(self._state(node.state))
-        if node.items:
-            tree["items"] = [self.convert(item) for item in node.items]
-        if node.pairs:
-            tree["dict"] = self._map(node.pairs)
-        return tree
-
-    def _callable(self, func: Any) -> object:
-        if isinstance(func, _Global):
-            return func.ref
-        return self.convert(func)
-
-    def _state(self, state: Any) -> dict[str, object]:
-        # (dict state or None, slot state): what object.__reduce_ex__ gives a
-        # class with __slots__ (pickle.md, "What reaches the bytes").
-        if (
-            isinstance(state, _Seq)
-            and state.kind == "tuple"
-            and len(state.items) == 2
-            and (state.items[0] is None or isinstance(state.items[0], _Map))
-            and isinstance(state.items[1], _Map)
-        ):
-            parts: dict[str, object] = {}
-            if state.items[0] is not None:
-                parts["state"] = self.convert(state.items[0])
-            parts["slots"] = self.convert(state.items[1])
-            return parts
-        return {"state": self.convert(state)}
-
-
-def _ref_text(tree: object) -> object:
-    if isinstance(tree, dict) and set(tree) == {"$global"}:
-        return tree["$global"]
-    return tree
-
-
-def _label(node: Any) -> str:
-    if isinstance(node, _Seq):
-        return node.kind
-    if isinstance(node, _Map):
-        return "dict"
-    if isinstance(node, _Obj) and isinstance(node.func, _Global):
-        return node.func.ref
-    return "object"
-
-
-_DATETIME_TYPES: dict[str, tuple[type, str, int]] = {
-    "datetime:datetime": (dt.datetime, "$datetime", 10),
-    "datetime:date": (dt.date, "$date", 4),
-    "datetime:time": (dt.time, "$time", 6),
-}
-
-
-def _special_call(func: Any, args: list[object]) -> object | None:
-    """Calls that are how pickle writes a plain value: shown as that value."""
-    if not isinstance(func, _Global):
-        return None
-    ref = func.ref
-    if ref in ("builtins:set", "builtins:frozenset") and len(args) <= 1:
-        items = args[0] if args else []
-        if isinstance(items, list):
-            return {f"${ref.partition(':')[2]}": sorted(items, key=sort_key)}
-    if ref == "_codecs:encode" and len(args) == 2 and args[1] == "latin1":
-        # Protocols 0-2 write bytes as codecs.encode(text, "latin1").
-        return bytes_node(args[0].encode("latin-1")) if isinstance(args[0], str) else None
-    if ref == "builtins:bytearray" and len(args) == 1:
-        arg = args[0]
-        if isinstance(arg, dict) and set(arg) == {"$bytes"}:
-            return {"$bytearray": arg["$bytes"]}
-    if ref in _DATETIME_TYPES and len(args) == 1:
-        return _datetime_value(ref, args[0])
-    return None
-
-
-def _datetime_value(ref: str, arg: object) -> object | None:
-    """A naive datetime/date/time pickles as its packed bytes: shown as ISO text."""
-    cls, tag, size = _DATETIME_TYPES[ref]
-    if not (isinstance(arg, dict) and set(arg) == {"$bytes"}):
-        return None
-    packed = bytes.fromhex(str(arg["$bytes"]))
-    if len(packed) != size:
-        return None
-    try:
-        # The types' own constructors read the packed form; stdlib value types
-        # from plain bytes, nothing of the project runs.
-        value = cls(packed)
-    except (TypeError, ValueError):
-        return None
-    return {tag: value.isoformat()}

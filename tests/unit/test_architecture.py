@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "pytest_cachecompat"
+MAX_LINES = 400
 
 
 def _lint_imports() -> str:
@@ -152,3 +153,12 @@ def test_no_module_reaches_into_another_part_or_imports_a_private_name() -> None
                 if imported.startswith("_") and not private_module:
                     offences.append(f"{where} imports the private name {imported} from {module}")
     assert not offences, "\n".join(offences)
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    long = [
+        f"{path.relative_to(ROOT)}: {count} lines"
+        for _, path in _modules()
+        if (count := len(path.read_text().splitlines())) > MAX_LINES
+    ]
+    assert not long, "\n".join(long)
