@@ -6,7 +6,10 @@ named by record and field, in words.
 
 from __future__ import annotations
 
+import json
+import pickletools
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -600,3 +603,50 @@ def test_a_value_that_follows_the_hash_seed_is_reported_as_not_deterministic(
             assert "  - sample 0: Tagged.tags: the same 6 items, in another order: [" in out
         assert project.store_state() == before
     assert failed  # six strings: some seed iterates them in another order than seed 0
+
+
+# --- a store recorded by an older plugin -------------------------------------------------------
+
+
+def _as_recorded_by_plugin_format_1(path: Path) -> None:
+    """The samples file as the plugin wrote it before: format 1, pickles as opcode listings."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["format_version"] = 1
+    for entry in document["samples"]:
+        data = bytes.fromhex("".join(entry["bytes"]))
+        entry["decoded"] = [
+            op.name if arg is None or op.name == "FRAME" else f"{op.name} {arg!r}"
+            for op, arg, _ in pickletools.genops(data)
+        ]
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def test_a_samples_file_recorded_by_an_older_plugin_still_passes_and_stays(
+    project: Project,
+) -> None:
+    _pickled_project(project)
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    for name in ("Tagged", "Profile"):
+        _as_recorded_by_plugin_format_1(
+            project.store / f"simple/v0/mypkg.models.{name}.samples.json"
+        )
+    assert '"PROTO 4"' in project.read(
+        "tests/cachecompat/simple/v0/mypkg.models.Tagged.samples.json"
+    )
+    before = project.store_state()
+
+    for args in (["--cache-compat"], ["--cache-compat", "--snapshot-update"]):
+        result = project.run(*args)
+        assert result.ret == 0, result.stdout.str()
+        assert project.store_state() == before
+
+    # A real change is still told in words, on the trees decoded from the recorded bytes.
+    project.edit(
+        "mypkg/models.py", "        self.tags = tags\n", "        self.tags = sorted(tags)\n"
+    )
+    result = project.run("--cache-compat")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert re.search(
+        r"  - sample 1: Tagged\.tags: \{'alpha', .*\} -> \['alpha', .*\] \(set -> array\)", out
+    )
