@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +32,23 @@ from typing import Any, cast
 REPO = Path(__file__).resolve().parents[2]
 CACHE_ENV = "CACHECOMPAT_REALWORLD_CACHE"
 
-# The plugin's own dependencies, at the versions this checkout is tested with,
-# so that the only thing that differs between two environments is the release.
-PLUGIN_DEPENDENCIES = (
-    *(f"{name}=={importlib.metadata.version(name)}" for name in ("pytest", "syrupy")),
-    "msgpack>=1",
-    "attrs>=23",
-)
+
+def _plugin_dependencies() -> tuple[str, ...]:
+    """The checkout's declared dependencies; pytest and syrupy at the versions tested here.
+
+    So the only thing that differs between two environments is the release,
+    and a dependency the plugin gains is installed (and keys new environments).
+    """
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    pinned = {name: importlib.metadata.version(name) for name in ("pytest", "syrupy")}
+    out = []
+    for requirement in declared:
+        name = re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower()
+        out.append(f"{name}=={pinned[name]}" if name in pinned else requirement)
+    return tuple(out)
+
+
+PLUGIN_DEPENDENCIES = _plugin_dependencies()
 
 # Environment variables of the outer run that must not leak into the inner
 # sessions (xdist worker ids, addopts, a step summary, another interpreter's paths).

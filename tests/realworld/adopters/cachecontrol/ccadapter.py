@@ -8,16 +8,11 @@ request the entry answers (its Vary headers are matched against it).
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
 import io
 
 import requests
 from cachecontrol.serialize import Serializer
 from urllib3 import HTTPResponse
-
-# CacheControl has no cache version constant: 0.12.x has only the literal b"cc=4"
-# in its dumps; the release is the version.
-CACHECONTROL_VERSION = importlib.metadata.version("cachecontrol")
 
 # The request every entry answers.
 REQUEST = requests.Request(
