@@ -132,6 +132,9 @@ class Run:
     def __str__(self) -> str:
         return f"$ {self.command}\n(exit {self.ret})\n{self.output}"
 
+    # Assertion messages show the repr: make it the session as it was printed.
+    __repr__ = __str__
+
     def family(self, name: str) -> dict[str, Any]:
         assert self.report is not None, f"no report was written\n{self}"
         for family in self.report["families"]:
