@@ -14,10 +14,12 @@ import requests
 from cachecontrol.serialize import Serializer
 from urllib3 import HTTPResponse
 
-# The request every entry answers.
-REQUEST = requests.Request(
-    "GET", "https://example.org/a", headers={"Accept": "text/plain"}
-).prepare()
+
+def cache_request() -> requests.PreparedRequest:
+    """The request every entry answers: the family's loader context."""
+    return requests.Request(
+        "GET", "https://example.org/a", headers={"Accept": "text/plain"}
+    ).prepare()
 
 
 @dataclasses.dataclass
@@ -32,7 +34,7 @@ class Response:
     decode_content: bool
 
 
-def dumps(response: Response) -> bytes:
+def dumps(response: Response, request: requests.PreparedRequest) -> bytes:
     raw = HTTPResponse(
         body=io.BytesIO(response.body),
         headers=response.headers,
@@ -42,11 +44,11 @@ def dumps(response: Response) -> bytes:
         preload_content=False,
         decode_content=response.decode_content,
     )
-    return Serializer().dumps(REQUEST, raw)
+    return Serializer().dumps(request, raw)
 
 
-def loads(data: bytes) -> Response | None:
-    raw = Serializer().loads(REQUEST, data)
+def loads(data: bytes, request: requests.PreparedRequest) -> Response | None:
+    raw = Serializer().loads(request, data)
     if raw is None:  # CacheControl's miss: an entry it cannot use
         return None
     return Response(
