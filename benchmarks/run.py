@@ -225,19 +225,63 @@ def import_cost_us() -> int:
     return int(statistics.median(times))
 
 
+NOOP_CONFTEST = """\
+import pytest
+
+
+class Noop(pytest.Item):
+    def runtest(self):
+        pass
+
+
+class Items(pytest.File):
+    def collect(self):
+        for index in range({count}):
+            yield Noop.from_parent(self, name=f"item{{index}}")
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.name == "items.txt":
+        return Items.from_parent(parent, path=file_path)
+"""
+
+
+def noop_items_project(count: int) -> Path:
+    """A folder whose pytest run is ``count`` items that do nothing: pytest's own cost."""
+    folder = generate.cache_root() / f"pytest-noop-{count}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "conftest.py").write_text(NOOP_CONFTEST.format(count=count), encoding="utf-8")
+    (folder / "items.txt").write_text("", encoding="utf-8")
+    return folder
+
+
+def plugin_items(project: Path) -> int:
+    out = warm_up(pytest_cmd("--cache-compat", "-m", "cachecompat", "--co"), project)
+    return sum(1 for line in out.splitlines() if "::" in line)
+
+
 def bench_gate(project: Path, runs: int) -> tuple[list[Row], list[Row]]:
     plugin = Series("plugin", pytest_cmd("--cache-compat", "-m", "cachecompat"))
     floor = Series("floor", [sys.executable, str(FLOOR), str(project)])
     syrupy = Series("syrupy", pytest_cmd("-p", "no:cachecompat", "baseline_tests"))
-    for s in (plugin, floor, syrupy):
+    items = plugin_items(project)
+    noop = noop_items_project(items)
+    bare = Series("pytest", [*pytest_cmd("-p", "no:cachecompat", str(noop / "items.txt"))])
+    for s in (plugin, floor, syrupy, bare):
         warm_up(s.cmd, project)
-    interleave([plugin, floor, syrupy], project, runs)
+    interleave([plugin, floor, syrupy, bare], project, runs)
     to_floor = plugin.cpu / floor.cpu
     to_syrupy = plugin.cpu / syrupy.cpu
     rows = [
         Row("(b) pytest --cache-compat -m cachecompat", plugin.show(), "", None),
         Row("(b) floor (plain script, same calls)", floor.show(), "", None),
         Row("(b) hand-written syrupy tests", syrupy.show(), "", None),
+        Row(
+            f"(b) pytest alone: start-up and {items} items that do nothing",
+            f"{bare.show()}; plugin - floor - this = {plugin.cpu - floor.cpu - bare.cpu:.3f} s CPU",
+            "",
+            None,
+        ),
         Row(
             "(b) plugin / floor",
             f"{to_floor:.2f}x CPU ({plugin.wall / floor.wall:.2f}x wall)",

@@ -18,7 +18,7 @@ Dotfiles (such as the temporary files of atomic writes) are ignored.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,8 +61,19 @@ class StaleItem:
         return {"path": self.path, "family": self.family, "reason": self.reason}
 
 
-def find_stale(store_path: Path, declared: Sequence[Declared], root: Path) -> list[StaleItem]:
-    """Every stale item of the store, in path order; paths are shown relative to ``root``."""
+# Archive files listed by manifests, as the golden items reported them: (family, folder) -> files.
+Reported = Mapping[tuple[str, str], frozenset[str]]
+
+
+def find_stale(
+    store_path: Path, declared: Sequence[Declared], root: Path, reported: Reported | None = None
+) -> list[StaleItem]:
+    """Every stale item of the store, in path order; paths are shown relative to ``root``.
+
+    ``reported`` holds the archive files that the golden items of this run
+    found listed, so that their manifests need not be parsed again (under
+    xdist the controller never read them; on a big store that is seconds).
+    """
     if not store_path.is_dir():
         return []
     by_name = {family.name: family for family in declared}
@@ -71,7 +82,7 @@ def find_stale(store_path: Path, declared: Sequence[Declared], root: Path) -> li
         family = by_name.get(child.name)
         path = Path(child.path)
         if family is not None and child.is_dir():
-            found.extend(_family_folder(path, family, root))
+            found.extend(_family_folder(path, family, root, reported or {}))
         elif child.is_dir():
             known = ", ".join(sorted(by_name)) or "none"
             found.append(
@@ -91,7 +102,9 @@ def find_stale(store_path: Path, declared: Sequence[Declared], root: Path) -> li
     return sorted(found, key=lambda item: item.path)
 
 
-def _family_folder(folder: Path, family: Declared, root: Path) -> Iterable[StaleItem]:
+def _family_folder(
+    folder: Path, family: Declared, root: Path, reported: Reported
+) -> Iterable[StaleItem]:
     for child in _visible(folder):
         version = versions.parse_folder(child.name, family.version) if child.is_dir() else None
         if version is None:
@@ -104,15 +117,15 @@ def _family_folder(folder: Path, family: Declared, root: Path) -> Iterable[Stale
                 f"{versions.folder_name(family.version)})",
             )
             continue
-        yield from _version_folder(Path(child.path), family, version, root)
+        yield from _version_folder(Path(child.path), family, version, root, reported)
 
 
 def _version_folder(
-    folder: Path, family: Declared, version: versions.VersionValue, root: Path
+    folder: Path, family: Declared, version: versions.VersionValue, root: Path, reported: Reported
 ) -> Iterable[StaleItem]:
     current = str(version) == str(family.version)
     where = f"family {family.name!r} v{version}"
-    listed = _listed_archives(folder)
+    listed = _listed_archives(folder, reported.get((family.name, folder.name)))
     has_content = False
     # A version folder holds a file per record type: scandir's entries know
     # file from folder without a stat each, and the names are compared as text.
@@ -191,14 +204,18 @@ def _archives(
             )
 
 
-def _listed_archives(folder: Path) -> frozenset[str] | None:
+def _listed_archives(folder: Path, reported: frozenset[str] | None) -> frozenset[str] | None:
     path = folder / store.MANIFEST_NAME
     if not path.is_file():
         return None
-    try:
-        listed = listed_files(path)
-    except StoreError:
-        return None
+    if reported is not None:
+        # Regressions saved by this very run are read from disk below.
+        listed = reported
+    else:
+        try:
+            listed = listed_files(path)
+        except StoreError:
+            return None
     from pytest_cachecompat.golden import read_regressions
 
     try:
@@ -238,6 +255,24 @@ def run_stale(run: Run) -> list[StaleItem]:
     """The stale items of the run's store, found once per run (on the controller)."""
     cached = run.gates.get(STALE_KEY)
     if cached is None:
-        cached = find_stale(run.settings.store, declared_families(run), run.options.rootpath)
+        cached = find_stale(
+            run.settings.store, declared_families(run), run.options.rootpath, _reported(run)
+        )
         run.gates[STALE_KEY] = cached
     return list(cached)
+
+
+def _reported(run: Run) -> Reported:
+    """The archive files each golden item of this run checked: its manifest's and regressions'.
+
+    An item that could not read its manifest reports an error and no
+    archives; its folder is then read as before.
+    """
+    found: dict[tuple[str, str], set[str]] = {}
+    for result in run.results:
+        if result.get("check") != "golden" or result.get("error") or "archives" not in result:
+            continue
+        folder = versions.folder_name(result["archive_version"])
+        files = found.setdefault((result["family"], folder), set())
+        files.update(archive["file"] for archive in result["archives"])
+    return {key: frozenset(files) for key, files in found.items()}
