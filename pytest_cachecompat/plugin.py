@@ -228,16 +228,18 @@ class CacheCompatPlugin:
             )
         return report
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if self.run is None or report.when != "call":
+        # tryfirst: the staged files are taken off the report before JUnit XML
+        # (or any other plugin) reads its user_properties.
+        if self.run is None:
             return
-        from pytest_cachecompat.glue import RESULT_PROPERTY
+        from pytest_cachecompat.glue import take_results
 
-        for name, value in report.user_properties:
-            if name == RESULT_PROPERTY and isinstance(value, dict):
-                self.run.results.append(
-                    {**value, "nodeid": report.nodeid, "outcome": report.outcome}
-                )
+        if not is_xdist_worker(self.config):  # a worker sends its reports on untouched
+            take_results(self.run, report)
+        elif report.when == "call":
+            take_results(self.run, report, keep_staged=True)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -258,11 +260,14 @@ class CacheCompatPlugin:
 
 
 def _controller_start(run: Run) -> list[str]:
-    """Work done once per run before collection: freezing archives."""
+    """Work done once per run before collection: cleaning up, freezing archives."""
+    from pytest_cachecompat.glue import clean_store
+
+    notes = clean_store(run)
     if not run.options.freeze:
-        return []
+        return notes
     if run.options.collect_only:
-        return ["--cache-compat-freeze skipped: --collect-only writes nothing"]
+        return [*notes, "--cache-compat-freeze skipped: --collect-only writes nothing"]
     from pytest_cachecompat.golden import freeze_all
 
-    return freeze_all(run)
+    return [*notes, *freeze_all(run)]

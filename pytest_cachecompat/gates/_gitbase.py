@@ -144,6 +144,10 @@ def guarded_kind(relative: PurePosixPath) -> str | None:
     parts = relative.parts
     if len(parts) < 2 or not parts[0].startswith(versions.FOLDER_PREFIX):
         return None
+    if any(part.startswith(".") for part in parts):
+        # Hidden names are never store content: temporary files and stages of
+        # an interrupted write (store/_commit.py), another tool's dotfiles.
+        return None
     name = parts[-1]
     if len(parts) >= 3 and parts[1] == store.ARCHIVES_DIR:
         return "golden archive"

@@ -12,7 +12,9 @@ What the store may hold (``<store>/<family>/v<V>/``):
 - in the current version's folder, layouts only of record types the current
   code has, and serialized forms only of its roots.
 
-Dotfiles (such as the temporary files of atomic writes) are ignored.
+Hidden entries (dot names: the temporary files and stages of an interrupted
+write, see store/_commit.py, or another tool's dotfiles) are never store content
+and are ignored.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from ._collect import (
     RESULT_PROPERTY,
+    STAGED_PROPERTY,
     NodeIdSelection,
     StoreCollector,
     rootdir_relative,
@@ -10,13 +11,16 @@ from ._collect import (
 from ._discover_plugin import DiscoverPlugin
 from ._finish import finish_run
 from ._only_checks import markexpr_selects_only_checks, only_checks_selected, skips_file
+from ._record import clean_store, take_results
 from ._session import read_options, run_from_config
 
 __all__ = [
     "RESULT_PROPERTY",
+    "STAGED_PROPERTY",
     "DiscoverPlugin",
     "NodeIdSelection",
     "StoreCollector",
+    "clean_store",
     "finish_run",
     "markexpr_selects_only_checks",
     "only_checks_selected",
@@ -24,5 +28,6 @@ __all__ = [
     "rootdir_relative",
     "run_from_config",
     "skips_file",
+    "take_results",
     "uncollected_store",
 ]

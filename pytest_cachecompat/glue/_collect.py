@@ -29,6 +29,11 @@ MARK = "cachecompat"
 LAYOUT_MARK = "cachecompat_layout"
 GOLDEN_MARK = "cachecompat_golden"
 RESULT_PROPERTY = "cachecompat"
+# The files a layout item prepared for its version (what syrupy would have
+# written), sent to the controller with the report: it writes the version
+# whole or not at all (glue/_record.py). Removed from reports there before
+# any other plugin (JUnit XML) sees them.
+STAGED_PROPERTY = "cachecompat-staged"
 
 
 class CheckFailure(CacheCompatError):
@@ -200,7 +205,13 @@ class LayoutItem(CacheCompatItem):
         self.record = record
         self.record_type = record_type
         self.is_root = is_root
+        self.staged: dict[str, dict[str, Any]] = {}
         self.add_marker(LAYOUT_MARK)
+
+    def stage_file(self, name: str, text: str) -> None:
+        """What syrupy would write into the version folder (see glue/_snapshot.py)."""
+        existed = (self.cachecompat_folder / name).exists()
+        self.staged[name] = {"text": text, "new": not existed}
 
     def runtest(self) -> None:
         from ._layoutcheck import check_record
@@ -208,9 +219,20 @@ class LayoutItem(CacheCompatItem):
         verdict = check_record(
             self, self.family, self.record, self.record_type, self.is_root, self.run
         )
-        self.report_result(check="layout", record=self.record, **verdict.summary())
+        summary = verdict.summary()
+        if verdict.failures:
+            summary["failure"] = verdict.failures[0].partition("\n")[0][:300]
+        self.report_result(check="layout", record=self.record, **summary)
         if verdict.failures:
             raise CheckFailure("\n\n".join(verdict.failures))
+        if self.staged:
+            payload = {
+                "family": self.family.name,
+                "version": str(self.family.version),
+                "record": self.record,
+                "files": self.staged,
+            }
+            self.user_properties.append((STAGED_PROPERTY, payload))
 
 
 class GoldenItem(CacheCompatItem):

@@ -2,9 +2,13 @@
 
 syrupy deletes files it finds in snapshot folders but cannot tie to a test,
 so this extension makes syrupy see nothing of the store: it discovers no
-snapshots, refuses to delete any, and writes atomically into the version
-folder of the item that asserts. It takes no constructor arguments and keeps
-no state, because pytest-xdist re-creates extensions by dotted path.
+snapshots and refuses to delete any. syrupy still decides what to write
+(``--snapshot-update``, never over a frozen version), but the extension
+writes nothing itself: it hands each write to the item that asserted, which
+reports it to the controller, and the controller writes the version whole or
+not at all at the end of the run (glue/_record.py). It takes no constructor
+arguments and keeps no state, because pytest-xdist re-creates extensions by
+dotted path.
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ from syrupy.data import SnapshotCollection, SnapshotCollections
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 
-from pytest_cachecompat import store
-
 if TYPE_CHECKING:
-    from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData
+    from syrupy.types import (
+        PropertyFilter,
+        PropertyMatcher,
+        SerializableData,
+        SerializedData,
+        SnapshotIndex,
+    )
 
 
 class StoreLocation(PyTestLocation):
@@ -88,13 +96,30 @@ class StoreExtension(SingleFileSnapshotExtension):
         return True
 
     @classmethod
+    def write_snapshot(
+        cls,
+        *,
+        snapshot_location: str,
+        snapshots: list[tuple[SerializedData, PyTestLocation, SnapshotIndex]],
+        name_order: dict[str, int] | None = None,
+    ) -> None:
+        """Stage, do not write: the item keeps the text until the run knows the version is whole.
+
+        syrupy's own ``write_snapshot`` would also create the version folder
+        on the spot, which would make a version appear before it is recorded.
+        """
+        for data, test_location, _index in snapshots:
+            stage = getattr(test_location.item, "stage_file", None)
+            if not isinstance(data, str) or stage is None:
+                raise TypeError(f"cachecompat cannot stage a snapshot at {snapshot_location}")
+            stage(Path(snapshot_location).name, data)
+
+    @classmethod
     def write_snapshot_collection(
         cls, *, snapshot_collection: SnapshotCollection, name_order: dict[str, int] | None = None
     ) -> None:
-        data = next(iter(snapshot_collection)).data
-        if not isinstance(data, str):
-            raise TypeError(f"cachecompat snapshots are text, not {type(data).__name__}")
-        store.atomic_write(Path(snapshot_collection.location), data.encode("utf-8"))
+        """Never called: ``write_snapshot`` stages instead (and nothing else may write)."""
+        raise TypeError(f"cachecompat does not write {snapshot_collection.location} directly")
 
 
 def make_assertion(item: pytest.Item, *, frozen: bool) -> SnapshotAssertion:

@@ -1,14 +1,17 @@
 """Golden archives: freezing the current version's bytes, and checking every frozen version.
 
-A freeze writes each root sample's ``dumps`` bytes to
-``<store>/<family>/v<V>/archives/`` and then, last, the manifest: a run killed
-half-way leaves no manifest, so the version is simply not frozen yet. An
-existing manifest is never rewritten.
+A freeze calls ``dumps`` on every root sample, then loads every new archive
+with the current ``loads`` and judges it as the golden check would; only when
+every one loads equal does it write them, with the manifest, into
+``<store>/<family>/v<V>/`` in one commit (``store.write_version``: the
+archives, then the manifest last). Otherwise nothing is written and the
+failure names each archive, record and field. A run killed half-way leaves
+no manifest, so the version is simply not frozen yet. An existing manifest
+is never rewritten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +61,7 @@ def freeze_family(family: ResolvedFamily, run: Run) -> str:
     folder = family.version_folder
     manifest_path = folder / store.MANIFEST_NAME
     with store.locked(family.folder):
+        store.clean_leftovers(family.folder)
         if manifest_path.exists():
             count = len(read_manifest(manifest_path).archives)
             return (
@@ -65,7 +69,18 @@ def freeze_family(family: ResolvedFamily, run: Run) -> str:
                 "nothing changed (archives are never rewritten)"
             )
         _check_layouts_unchanged(family, run)
-        entries = list(_write_archives(family, run, folder))
+        pending = _new_archives(family, run)
+        _verify_before_writing(family, folder, pending)
+        entries = [
+            ArchiveEntry(
+                file=archive.file,
+                record=archive.record,
+                sha256=store.content_sha256(archive.data),
+                size=store.content_size(archive.data),
+                expected=archive.expected,
+            )
+            for archive in pending
+        ]
         manifest = Manifest(
             family=family.name,
             version=str(family.version),
@@ -74,7 +89,14 @@ def freeze_family(family: ResolvedFamily, run: Run) -> str:
             archives=tuple(entries),
             writers=writer_versions(family),
         )
-        store.write_new(manifest_path, manifest.to_text().encode("utf-8"))
+        files: dict[str, bytes] = {}
+        for archive in pending:
+            if isinstance(archive.data, bytes):
+                files[archive.file] = archive.data
+            else:  # a folder archive: its files (git keeps no empty folder either)
+                files.update({f"{archive.file}/{k}": v for k, v in archive.data.items()})
+        files[store.MANIFEST_NAME] = manifest.to_text().encode("utf-8")
+        store.write_version(folder, files)
     return f"{family.name} v{family.version}: froze {len(entries)} archives in {folder}"
 
 
@@ -99,10 +121,20 @@ def _check_layouts_unchanged(family: ResolvedFamily, run: Run) -> None:
     )
 
 
-def _write_archives(family: ResolvedFamily, run: Run, folder: Path) -> Iterator[ArchiveEntry]:
-    # Every dumps call first, then the writes: a run killed while the
-    # project's code runs (the slow part) leaves the store untouched.
-    pending: list[tuple[str, str, store.Content, Any]] = []
+@attrs.frozen
+class NewArchive:
+    """One archive a freeze is about to write: where, for which record, its content and value."""
+
+    file: str  # relative to the version folder
+    record: str
+    index: int
+    data: store.Content  # bytes, or the files of a folder (io = "path")
+    expected: Any  # canonical form of the sample
+
+
+def _new_archives(family: ResolvedFamily, run: Run) -> list[NewArchive]:
+    # Every dumps call (twice: the determinism check) before anything is written.
+    pending: list[NewArchive] = []
     # A path family's archive is the file or folder as dumps wrote it, named
     # without a suffix (it may be either).
     suffix = "" if family.io == "path" else ".bin"
@@ -112,17 +144,40 @@ def _write_archives(family: ResolvedFamily, run: Run, folder: Path) -> Iterator[
         for index, sample in enumerate(samples):
             data = forms.dump_content(family, sample, index, record)
             relative = f"{store.ARCHIVES_DIR}/{store.stem(record)}-{index}{suffix}"
-            pending.append((relative, record, data, canonical(sample)))
-    for relative, record, data, expected in pending:
-        # No manifest lists this file yet, so a leftover from an interrupted
-        # freeze is not golden and may be replaced.
-        store.write_content(folder / relative, data)
-        yield ArchiveEntry(
-            file=relative,
-            record=record,
-            sha256=store.content_sha256(data),
-            size=store.content_size(data),
-            expected=expected,
+            pending.append(NewArchive(relative, record, index, data, canonical(sample)))
+    return pending
+
+
+def _verify_before_writing(family: ResolvedFamily, folder: Path, pending: list[NewArchive]) -> None:
+    """Load every new archive with the current loader; refuse the freeze unless all load equal.
+
+    An archive is immutable: one that its own version's loader misreads
+    would pin the bug for ever, and fail every later run.
+    """
+    failures: list[str] = []
+    with open_loader(family) as loader:
+        for archive in pending:
+            expectation = Expectation(
+                expected=archive.expected,
+                exact=True,
+                pinned=None,
+                miss=family.miss,
+                timeout=family.timeout,
+            )
+            judgement = judge(load(loader, family, archive.data, archive.file), expectation)
+            if judgement.outcome == FAILED:
+                failures.append(
+                    f"golden archive {folder / archive.file} (family {family.name!r}, current "
+                    f"version {family.version}, record {archive.record}, sample {archive.index}), "
+                    f"loaded with {family.loads_ref}:\n{judgement.problem}"
+                )
+    if failures:
+        count = f"{len(failures)} of the {len(pending)} new archives"
+        verb = "does" if len(failures) == 1 else "do"
+        raise forms.CheckError(
+            f"{count} {verb} not load equal to their sample with the current loader, so nothing "
+            f"was written (no archive, no {store.MANIFEST_NAME}). Fix the loader (or dumps) "
+            "and freeze again.\n\n" + "\n\n".join(failures)
         )
 
 

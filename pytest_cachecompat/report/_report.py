@@ -130,7 +130,7 @@ def _bump(
             return None
         previous = versions.previous(at_base, family.version)
         since = base["ref"]
-    elif any(entry["status"] in ("missing", "recorded") for entry in layouts):
+    elif any(entry["status"] in ("missing", "recorded", "not recorded") for entry in layouts):
         previous = versions.previous(recorded, family.version)
     else:
         return None

@@ -52,6 +52,9 @@ class Run:
     settings: Settings
     families: list[ResolvedFamily]
     results: list[dict[str, Any]] = attrs.field(factory=list)
+    # Files the layout items prepared, by family and file name (``{"text", "new", "record"}``);
+    # the controller writes each version whole or not at all at the end of the run.
+    staged: dict[str, dict[str, dict[str, Any]]] = attrs.field(factory=dict)
     problems: list[str] = attrs.field(factory=list)
     report: dict[str, Any] | None = None
     # Run-wide findings of the controller for the report: "stale", "base", "release".

@@ -1,5 +1,6 @@
 """The store on disk: paths, atomic writes, the family lock, recorded layouts, manifests."""
 
+from ._commit import clean_leftovers, is_leftover, write_version
 from ._files import (
     ARCHIVES_DIR,
     CHANGES_NAME,
@@ -9,7 +10,6 @@ from ._files import (
     SAMPLES_SUFFIX,
     atomic_write,
     layout_path,
-    locked,
     read_layouts,
     recorded_versions,
     samples_path,
@@ -17,6 +17,7 @@ from ._files import (
     write_new,
 )
 from ._history import StoreError, changes_between, changes_document, read_json, recorded_layouts
+from ._lock import lock_path, locked
 from ._manifest import ArchiveEntry, Manifest, archive_entry, listed_files, read_manifest, sha256
 from ._tree import (
     Content,
@@ -45,11 +46,14 @@ __all__ = [
     "atomic_write",
     "changes_between",
     "changes_document",
+    "clean_leftovers",
     "content_sha256",
     "content_size",
+    "is_leftover",
     "layout_path",
     "listed_files",
     "listing",
+    "lock_path",
     "locked",
     "materialize",
     "read_content",
@@ -63,4 +67,5 @@ __all__ = [
     "stem",
     "write_content",
     "write_new",
+    "write_version",
 ]

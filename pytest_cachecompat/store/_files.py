@@ -1,18 +1,18 @@
 """The store: where each family's recorded layouts, serialized forms and archives live.
 
 ``<store>/<family>/v<V>/`` holds everything of one family and version. Every
-write is atomic (a temporary file in the same folder, fsynced, then renamed
-over the target), so an interrupted run leaves the previous file intact and
-never a half-written one. Nothing here ever deletes a user's file.
+single-file write is atomic (a temporary file in the same folder, fsynced,
+then renamed over the target), so an interrupted run leaves the previous file
+intact and never a half-written one. Writes of several files at once (a
+version, a freeze) go through ``_commit``; the lock is in ``_lock``. Nothing
+here ever deletes a user's file.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from pytest_cachecompat.config import versions
@@ -38,17 +38,29 @@ def samples_path(version_folder: Path, qualified_name: str) -> Path:
     return version_folder / f"{stem(qualified_name)}{SAMPLES_SUFFIX}"
 
 
-def _file_mode() -> int:
-    # mkstemp creates files 0600; store files are shared like any file in the
-    # repository, so they get the mode the user's umask gives a new file.
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+def file_mode() -> int:
+    """The mode the user's umask gives a new file.
+
+    mkstemp creates files 0600; store files are shared like any file in the
+    repository, so they get the mode of an ordinary new file.
+    """
+    return 0o666 & ~_umask()
+
+
+def dir_mode() -> int:
+    """The mode the user's umask gives a new folder (mkdtemp makes folders 0700)."""
+    return 0o777 & ~_umask()
 
 
 def _temporary_beside(path: Path) -> tuple[int, str]:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, _file_mode())
+    os.chmod(name, file_mode())
     return fd, name
 
 
@@ -66,7 +78,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_new(path: Path, data: bytes) -> bool:
@@ -91,34 +103,17 @@ def write_new(path: Path, data: bytes) -> bool:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return True
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-@contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on a family folder while writing into it.
-
-    Two runs that record or freeze at once (two terminals, xdist workers)
-    queue up instead of interleaving their writes. The lock is taken on the
-    folder itself, so no lock file is left in the user's store.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
 
 
 def recorded_versions(
