@@ -19,6 +19,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ._history import StoreError
@@ -44,14 +45,7 @@ def lock_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"pytest-cachecompat-{_user()}"
 
 
-def lock_path(folder: Path) -> Path:
-    """The lock file of a family folder, keyed by its resolved path."""
-    resolved = os.fsencode(folder.resolve())
-    key = hashlib.sha256(resolved).hexdigest()[:32]
-    return lock_dir() / f"{folder.name}-{key}.lock"
-
-
-def _file_lock(path: Path, timeout: float) -> BaseFileLock:
+def _filelock() -> ModuleType:
     # Without fcntl (some POSIX-like platforms, sandboxes) filelock falls back
     # to a lock file that records its holder, and says so with a warning at
     # import; that fallback is what we want, so the warning is not the user's.
@@ -59,7 +53,23 @@ def _file_lock(path: Path, timeout: float) -> BaseFileLock:
         warnings.filterwarnings("ignore", message="only soft file lock is available")
         import filelock
 
-    return filelock.FileLock(str(path), timeout=timeout)
+    return filelock
+
+
+def _is_soft(filelock: ModuleType) -> bool:
+    return not issubclass(filelock.FileLock, filelock.UnixFileLock | filelock.WindowsFileLock)
+
+
+def lock_path(folder: Path) -> Path:
+    """The lock file of a family folder, keyed by its resolved path.
+
+    An OS lock leaves its (empty) file behind, which a soft lock would take
+    for a holder: the two kinds never share a name.
+    """
+    resolved = os.fsencode(folder.resolve())
+    key = hashlib.sha256(resolved).hexdigest()[:32]
+    suffix = ".softlock" if _is_soft(_filelock()) else ".lock"
+    return lock_dir() / f"{folder.name}-{key}{suffix}"
 
 
 @contextlib.contextmanager
@@ -71,9 +81,8 @@ def locked(folder: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         path.parent.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the lock folder {path.parent}: {exc}") from None
-    lock = _file_lock(path, timeout)
-    import filelock
-
+    filelock = _filelock()
+    lock: BaseFileLock = filelock.FileLock(str(path), timeout=timeout)
     try:
         lock.acquire()
     except filelock.Timeout:

@@ -1,11 +1,13 @@
-"""Atomic writes and the store lock, with real processes (docs/golden.md).
+"""Atomic writes and the store lock, with real processes (docs/errors.md, docs/reference.md).
 
 A run is SIGKILLed in the middle of ``--cache-compat-freeze`` or
 ``--snapshot-update``: every earlier file keeps its bytes, no half-written
 file appears under a real name, and the next runs pass and complete the job.
 Two writing runs at once queue on the family lock and leave one consistent
-store. The project's ``dumps`` sleeps (``SLOW_DUMPS`` seconds per call) and
-touches a marker file, so the test knows the run is busy inside it.
+store, also where ``fcntl`` does not exist. The project's ``dumps`` sleeps
+(``SLOW_DUMPS`` seconds per call) and touches a marker file, so the test
+knows the run is busy inside it; a ``conftest.py`` can also kill the run at
+a chosen step of the final commit (``KILL_AT``).
 """
 
 from __future__ import annotations
@@ -67,19 +69,39 @@ def slow(project: Project) -> Project:
     return recorded
 
 
+# pytest in a process where ``import fcntl`` fails, as on a platform without it;
+# it prints which lock filelock had to use.
+WITHOUT_FCNTL = """\
+import sys
+sys.modules["fcntl"] = None
+import pytest
+code = pytest.main(sys.argv[1:])
+import filelock
+print("filelock lock:", filelock.FileLock.__name__)
+sys.exit(code)
+"""
+
+
 def start(
-    project: Project, *args: str, delay: float = 0.05, tag: str = "run"
+    project: Project,
+    *args: str,
+    delay: float = 0.05,
+    tag: str = "run",
+    fcntl: bool = True,
+    kill_at: str = "",
 ) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
         SLOW_DUMPS=str(delay),
         DUMPS_MARKER=str(project.root / f"{tag}.dumping"),
         PYTHONDONTWRITEBYTECODE="1",
+        KILL_AT=kill_at,
     )
     env.pop("PYTEST_ADDOPTS", None)
     log = open(project.root / f"{tag}.log", "wb")  # noqa: SIM115 - closed with the process
+    runner = ["-m", "pytest"] if fcntl else ["-c", WITHOUT_FCNTL]
     return subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [sys.executable, *runner, "-p", "no:cacheprovider", *args],
         cwd=project.root,
         env=env,
         stdout=log,
@@ -196,3 +218,179 @@ def test_two_recordings_of_a_new_version_at_once_agree(slow: Project) -> None:
     assert normal.ret == 0, normal.stdout.str()
     assert slow.store_state(dotfiles=True) == recorded
     assert Path(slow.root / V1).is_dir()
+
+
+# --- issue 13: all or nothing, leftovers, and no fcntl ------------------------------------------
+
+# Kills the run at one step of the final commit (store/_commit.py): "stage" when
+# a finished stage is about to be renamed into place as a new version folder,
+# "manifest" when a freeze moves its MANIFEST.json into a recorded version.
+KILLER = """\
+import os
+import signal
+
+_rename, _replace = os.rename, os.replace
+_when = os.environ.get("KILL_AT", "")
+
+
+def _kill_if(src, dst):
+    src, dst = os.fspath(src), os.fspath(dst)
+    if ".stage" not in src:
+        return
+    if (_when == "stage" and src.endswith(".stage")) or (
+        _when == "manifest" and dst.endswith("MANIFEST.json")
+    ):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def rename(src, dst, *args, **kwargs):
+    _kill_if(src, dst)
+    return _rename(src, dst, *args, **kwargs)
+
+
+def replace(src, dst, *args, **kwargs):
+    _kill_if(src, dst)
+    return _replace(src, dst, *args, **kwargs)
+
+
+os.rename, os.replace = rename, replace
+"""
+
+V1_FILES = {
+    "simple/v1/CHANGES.md",
+    "simple/v1/mypkg.models.File.layout.json",
+    "simple/v1/mypkg.models.File.samples.json",
+    "simple/v1/mypkg.models.Hashes.layout.json",
+    "simple/v1/mypkg.models.Yanked.layout.json",
+}
+
+
+def hidden(project: Project) -> list[str]:
+    return sorted(p.relative_to(project.store).as_posix() for p in project.store.rglob(".*"))
+
+
+def visible(project: Project) -> dict[str, str]:
+    """The store as every check sees it: no hidden file, nothing inside a hidden folder."""
+    state = project.store_state()
+    return {path: digest for path, digest in state.items() if "/." not in f"/{path}"}
+
+
+def killed(project: Project, proc: subprocess.Popen[bytes], tag: str = "run") -> None:
+    assert proc.wait(timeout=120) == -signal.SIGKILL, (project.root / f"{tag}.log").read_text()
+
+
+def test_sigkill_during_a_recording_leaves_no_version_folder(slow: Project) -> None:
+    slow.set_version(1)
+    before = slow.store_state(dotfiles=True)
+
+    kill_while_dumping(slow, start(slow, "--cache-compat", "--snapshot-update"))
+
+    assert slow.store_state(dotfiles=True) == before
+    assert not (slow.root / V1).exists()
+    assert hidden(slow) == []
+    completed = slow.run("--cache-compat", "--snapshot-update")
+    assert completed.ret == 0, completed.stdout.str()
+    assert {p for p in slow.store_state() if p.startswith("simple/v1/")} == V1_FILES
+
+
+def test_sigkill_while_a_version_folder_is_put_in_place(slow: Project) -> None:
+    """Killed at the last step: the stage is complete but hidden; the next recording replaces it."""
+    slow.write("conftest.py", KILLER)
+    slow.set_version(1)
+    before = slow.store_state()
+
+    killed(slow, start(slow, "--cache-compat", "--snapshot-update", delay=0, kill_at="stage"))
+    (slow.root / "conftest.py").unlink()  # in-process runs must not load the killer
+
+    assert not (slow.root / V1).exists()  # no version folder, not even a part of one
+    assert visible(slow) == before
+    left = hidden(slow)
+    assert left and all(p.startswith("simple/.v1.") for p in left), left
+    check = slow.run("--cache-compat")
+    assert check.ret == 1  # v1 is simply not recorded...
+    assert "no layout of mypkg.models:File is recorded for v1" in check.stdout.str()
+    assert "stale" not in check.stdout.str()  # ...and the leftover is no store content
+
+    completed = slow.run("--cache-compat", "--snapshot-update")
+    assert completed.ret == 0, completed.stdout.str()
+    assert "an interrupted write; nothing of it was visible" in completed.stdout.str()
+    assert hidden(slow) == []
+    assert {p for p in slow.store_state() if p.startswith("simple/v1/")} == V1_FILES
+    assert slow.run("--cache-compat").ret == 0
+
+
+def test_sigkill_between_the_archives_and_the_manifest_is_finished_by_the_next_freeze(
+    slow: Project,
+) -> None:
+    slow.write("conftest.py", KILLER)
+
+    freeze = start(slow, "--cache-compat", "--cache-compat-freeze", delay=0, kill_at="manifest")
+    killed(slow, freeze)
+    (slow.root / "conftest.py").unlink()  # in-process runs must not load the killer
+
+    assert not (slow.root / V0 / "MANIFEST.json").exists()  # not frozen yet
+    assert [p for p in hidden(slow) if p.endswith("/.commit")]  # the commit was decided
+
+    again = slow.run("--cache-compat", "--cache-compat-freeze")
+    assert again.ret == 0, again.stdout.str()
+    out = again.stdout.str()
+    assert "finished the interrupted write" in out
+    assert "simple v0: already frozen" in out  # the first freeze's archives, not new ones
+    assert hidden(slow) == []
+    manifest = json.loads(slow.read(f"{V0}/MANIFEST.json"))
+    assert len(manifest["archives"]) == SAMPLES + 2
+    for entry in manifest["archives"]:
+        data = (slow.root / V0 / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert slow.run("--cache-compat").ret == 0
+
+
+def test_without_fcntl_runs_lock_and_write(project: Project) -> None:
+    record = start(project, "--cache-compat", "--snapshot-update", delay=0, fcntl=False)
+    out = wait(project, record, "run")
+    assert record.returncode == 0, out
+    assert "INTERNALERROR" not in out
+    assert "filelock lock: SoftFileLock" in out  # fcntl really was missing
+    assert "only soft file lock is available" not in out
+    assert "simple v0: recorded" in out
+
+    freeze = start(project, "--cache-compat", "--cache-compat-freeze", delay=0, fcntl=False)
+    out = wait(project, freeze, "run")
+    assert freeze.returncode == 0, out
+    assert "simple v0: froze 2 archives" in out
+    assert project.run("--cache-compat").ret == 0
+
+
+def test_without_fcntl_two_freezes_at_once_leave_one_consistent_freeze(slow: Project) -> None:
+    runs = [
+        start(slow, "--cache-compat", "--cache-compat-freeze", delay=0.02, tag=tag, fcntl=False)
+        for tag in ("first", "second")
+    ]
+    outputs = [wait(slow, proc, tag) for proc, tag in zip(runs, ("first", "second"), strict=True)]
+
+    assert [proc.returncode for proc in runs] == [0, 0], outputs
+    assert all("filelock lock: SoftFileLock" in out for out in outputs)
+    froze = [out for out in outputs if f"simple v0: froze {SAMPLES + 2} archives" in out]
+    already = [out for out in outputs if "simple v0: already frozen" in out]
+    assert len(froze) == 1 and len(already) == 1, outputs
+    manifest = json.loads(slow.read(f"{V0}/MANIFEST.json"))
+    assert len(manifest["archives"]) == SAMPLES + 2
+    for entry in manifest["archives"]:
+        data = (slow.root / V0 / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert hidden(slow) == []
+    assert slow.run("--cache-compat").ret == 0
+
+
+def test_without_fcntl_two_recordings_at_once_agree(slow: Project) -> None:
+    slow.set_version(1)
+    runs = [
+        start(slow, "--cache-compat", "--snapshot-update", delay=0.01, tag=tag, fcntl=False)
+        for tag in ("first", "second")
+    ]
+    outputs = [wait(slow, proc, tag) for proc, tag in zip(runs, ("first", "second"), strict=True)]
+
+    assert [proc.returncode for proc in runs] == [0, 0], outputs
+    assert {p for p in slow.store_state() if p.startswith("simple/v1/")} == V1_FILES
+    assert hidden(slow) == []
+    assert slow.run("--cache-compat").ret == 0
