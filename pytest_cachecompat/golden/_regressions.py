@@ -67,12 +67,18 @@ def _regressions_text(entries: Sequence[ArchiveEntry]) -> str:
 
 
 def save_regressions(folder: Path, entry: ArchiveEntry, crashes: Sequence[Crash]) -> list[str]:
-    """Keep each crashing input (once per sha256); returns the files added to REGRESSIONS.json."""
+    """Keep each crashing input (once per sha256); returns the files added to REGRESSIONS.json.
+
+    The new archives and the new ``REGRESSIONS.json`` are written in one
+    commit (``store.write_version``), the listing last: all of them or none.
+    """
     family_folder = folder.parent
     added: list[str] = []
     with store.locked(family_folder):
+        store.clean_leftovers(family_folder)
         existing = list(read_regressions(folder))
         known = {item.sha256 for item in existing}
+        files: dict[str, bytes] = {}
         for crash in crashes:
             data = crash.variant.data
             digest = sha256(data)
@@ -81,7 +87,9 @@ def save_regressions(folder: Path, entry: ArchiveEntry, crashes: Sequence[Crash]
             known.add(digest)
             relative = f"{store.ARCHIVES_DIR}/{REGRESSION_PREFIX}{digest[:12]}.bin"
             path = folder / relative
-            if not store.write_new(path, data) and sha256(path.read_bytes()) != digest:
+            if not path.exists():
+                files[relative] = data
+            elif sha256(path.read_bytes()) != digest:
                 raise StoreError(f"{path} exists with other bytes; cannot keep a regression there")
             existing.append(
                 ArchiveEntry(
@@ -100,7 +108,6 @@ def save_regressions(folder: Path, entry: ArchiveEntry, crashes: Sequence[Crash]
             )
             added.append(relative)
         if added:
-            store.atomic_write(
-                folder / store.REGRESSIONS_NAME, _regressions_text(existing).encode("utf-8")
-            )
+            files[store.REGRESSIONS_NAME] = _regressions_text(existing).encode("utf-8")
+            store.write_version(folder, files)
     return added

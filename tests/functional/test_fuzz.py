@@ -259,6 +259,32 @@ def test_fuzz_save_keeps_crashing_inputs_as_regression_archives(frozen: Project)
     assert frozen.store_state() == state
 
 
+def test_fuzz_save_writes_all_its_regressions_or_none(frozen: Project) -> None:
+    """Issue 13: one input that cannot be kept stops the whole save, listing included."""
+    replace_loads(frozen, CARELESS_LOADS)
+    args = ("--cache-compat", "-m", "cachecompat_golden", "--cache-compat-fuzz=40")
+    frozen.run(*args, "--cache-compat-fuzz-save")
+    entries = json.loads(frozen.read(f"{V0}/REGRESSIONS.json"))["archives"]
+    # Inputs of the first archive fuzzed: the one whose save the test breaks.
+    first = [e["file"] for e in entries if "of archives/mypkg.models.File-0.bin" in e["note"]]
+    assert len(first) > 1
+    (frozen.root / V0 / "REGRESSIONS.json").unlink()
+    for entry in entries:
+        (frozen.root / V0 / entry["file"]).unlink()
+    taken = frozen.root / V0 / first[-1]
+    taken.write_bytes(b"other bytes")  # the slot of one crashing input is taken
+    before = frozen.store_state(dotfiles=True)
+
+    result = frozen.run(*args, "--cache-compat-fuzz-save")
+
+    assert result.ret == 1
+    assert f"{taken} exists with other bytes; cannot keep a regression there" in (
+        result.stdout.str()
+    )
+    assert frozen.store_state(dotfiles=True) == before  # no other input, no REGRESSIONS.json
+    assert not [p for p in frozen.store.rglob(".*")]
+
+
 def test_an_edited_regression_file_fails_naming_it(frozen: Project) -> None:
     replace_loads(frozen, CARELESS_LOADS)
     frozen.run(
