@@ -1,4 +1,4 @@
-"""Recording and freezing are all-or-nothing (SPEC §9, issue 13), in real pytest sessions.
+"""Recording and freezing are all-or-nothing (docs/errors.md, docs/reference.md), in real sessions.
 
 A version is recorded whole or not at all, a freeze writes no archive that
 the current loader does not load equal, and what an interrupted write leaves

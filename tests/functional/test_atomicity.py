@@ -220,7 +220,7 @@ def test_two_recordings_of_a_new_version_at_once_agree(slow: Project) -> None:
     assert Path(slow.root / V1).is_dir()
 
 
-# --- issue 13: all or nothing, leftovers, and no fcntl ------------------------------------------
+# --- all or nothing, leftovers, and no fcntl ----------------------------------------------------
 
 # Kills the run at one step of the final commit (store/_commit.py): "stage" when
 # a finished stage is about to be renamed into place as a new version folder,

@@ -260,7 +260,7 @@ def test_fuzz_save_keeps_crashing_inputs_as_regression_archives(frozen: Project)
 
 
 def test_fuzz_save_writes_all_its_regressions_or_none(frozen: Project) -> None:
-    """Issue 13: one input that cannot be kept stops the whole save, listing included."""
+    """One input that cannot be kept stops the whole save of its archive, listing included."""
     replace_loads(frozen, CARELESS_LOADS)
     args = ("--cache-compat", "-m", "cachecompat_golden", "--cache-compat-fuzz=40")
     frozen.run(*args, "--cache-compat-fuzz-save")

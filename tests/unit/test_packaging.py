@@ -1,4 +1,4 @@
-"""The package's metadata (issue 13): declared dependencies match imports, no build warnings."""
+"""The package metadata: declared dependencies match imports, no build warnings (README.md)."""
 
 from __future__ import annotations
 
