@@ -162,6 +162,14 @@ def clean_leftovers(family_folder: Path) -> list[str]:
             shutil.rmtree(child)
             done.append(f"removed {child.name} (an interrupted write; nothing of it was visible)")
     for top, dirs, names in os.walk(family_folder):
+        # A temporary folder too: a folder archive (io = "path") written on its own.
+        for name in sorted(d for d in dirs if TEMP_NAME.match(d)):
+            path = Path(top, name)
+            if path.is_symlink():
+                path.unlink()
+            else:
+                shutil.rmtree(path)
+            done.append(f"removed {path.relative_to(family_folder).as_posix()}")
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             if TEMP_NAME.match(name):

@@ -79,3 +79,120 @@ def test_locked_leaves_no_file_in_the_folder(tmp_path: Path) -> None:
     with store.locked(folder):
         pass
     assert sorted(p.name for p in folder.iterdir()) == ["v0"]
+
+
+# --- writing several files at once (store/_commit.py) -------------------------------------------
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_write_version_makes_a_new_version_folder_appear_whole(
+    tmp_path: Path, umask_022: None
+) -> None:
+    version = tmp_path / "simple" / "v1"
+    files = {"a.layout.json": b"{}\n", "archives/a-0.bin": b"\x00", "CHANGES.md": b"# v1\n"}
+
+    store.write_version(version, files)
+
+    assert tree(version) == files
+    assert mode(version) == 0o755  # not mkdtemp's 0700
+    assert mode(version / "archives") == 0o755
+    assert mode(version / "a.layout.json") == 0o644
+    assert sorted(p.name for p in (tmp_path / "simple").iterdir()) == ["v1"]  # no stage left
+
+
+def test_write_version_into_an_existing_folder_adds_and_replaces_only_its_files(
+    tmp_path: Path,
+) -> None:
+    version = tmp_path / "simple" / "v0"
+    version.mkdir(parents=True)
+    (version / "kept.layout.json").write_bytes(b"kept")
+    (version / "replaced.json").write_bytes(b"old")
+
+    store.write_version(version, {"replaced.json": b"new", "archives/x.bin": b"x"})
+
+    assert tree(version) == {
+        "archives/x.bin": b"x",
+        "kept.layout.json": b"kept",
+        "replaced.json": b"new",
+    }
+    assert sorted(p.name for p in (tmp_path / "simple").iterdir()) == ["v0"]
+
+
+@pytest.mark.parametrize(
+    "name", ["../escape.json", "/abs.json", ".hidden.json", "archives/.x.bin", ""]
+)
+def test_write_version_refuses_paths_outside_or_hidden(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError):
+        store.write_version(tmp_path / "simple" / "v0", {name: b"x"})
+    assert not (tmp_path / "simple" / "v0").exists()
+
+
+def test_clean_leftovers_removes_stages_and_temporary_files_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    family = tmp_path / "simple"
+    (family / "v0" / "archives").mkdir(parents=True)
+    (family / "v0" / "a.layout.json").write_bytes(b"{}")
+    (family / "v0" / ".gitkeep").write_bytes(b"")
+    (family / "v0" / ".a.layout.json.ab12cd34.tmp").write_bytes(b"half")
+    (family / "v0" / "archives" / ".x.bin.zz99yy88.tmp").write_bytes(b"half")
+    (family / "v0" / "archives" / ".folder.qq11ww22.tmp" / "content").mkdir(parents=True)
+    (family / ".v1.k3j2h1g0.stage").mkdir()
+    (family / ".v1.k3j2h1g0.stage" / "a.layout.json").write_bytes(b"{}")
+
+    done = store.clean_leftovers(family)
+
+    assert len(done) == 4
+    assert tree(family) == {"v0/.gitkeep": b"", "v0/a.layout.json": b"{}"}
+    assert not (family / "v1").exists()
+    assert store.clean_leftovers(family) == []
+
+
+def test_clean_leftovers_finishes_a_committed_stage(tmp_path: Path) -> None:
+    family = tmp_path / "simple"
+    (family / "v0").mkdir(parents=True)
+    (family / "v0" / "a.layout.json").write_bytes(b"{}")
+    stage = family / ".v0.m5n6b7v8.stage"
+    (stage / "archives").mkdir(parents=True)
+    (stage / "archives" / "a-0.bin").write_bytes(b"\x01")
+    (stage / "MANIFEST.json").write_bytes(b"{}")
+    (stage / ".commit").write_bytes(b"v0")
+
+    assert store.clean_leftovers(family) == [
+        "finished the interrupted write .v0.m5n6b7v8.stage into v0"
+    ]
+    assert tree(family) == {
+        "v0/MANIFEST.json": b"{}",
+        "v0/a.layout.json": b"{}",
+        "v0/archives/a-0.bin": b"\x01",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "leftover"),
+    [
+        (".v1.k3j2h1g0.stage", True),
+        (".v1.5.k3j2h1g0.stage", True),
+        (".CHANGES.md.ab12cd34.tmp", True),
+        (".gitkeep", False),
+        ("v1", False),
+        ("notes.tmp", False),
+        (".cache.tmp", False),
+    ],
+)
+def test_is_leftover(name: str, leftover: bool) -> None:
+    assert store.is_leftover(name) is leftover
+
+
+def test_the_lock_file_lies_outside_the_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "store" / "simple"
+    path = store.lock_path(folder)
+    assert tmp_path not in path.parents
+    assert path == store.lock_path(tmp_path / "store" / ".." / "store" / "simple")
