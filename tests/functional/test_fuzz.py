@@ -278,7 +278,7 @@ def test_fuzz_save_writes_all_its_regressions_or_none(frozen: Project) -> None:
     result = frozen.run(*args, "--cache-compat-fuzz-save")
 
     assert result.ret == 1
-    assert f"{taken} exists with other bytes; cannot keep a regression there" in (
+    assert f"{V0}/{first[-1]} exists with other bytes; cannot keep a regression there" in (
         result.stdout.str()
     )
     assert frozen.store_state(dotfiles=True) == before  # no other input, no REGRESSIONS.json
