@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from pytest_cachecompat.layout import render, strict_equal
+from pytest_cachecompat.layout import DiffLines, render, strict_equal
 
 from . import _tree_reading as reading
 from ._encodings import bytes_encoding
@@ -67,19 +67,13 @@ class TreeDiff:
     # Version-to-version mode: report only fields whose sample value is the
     # same on both sides (other differences are layout changes, told elsewhere).
     same_values_only: bool = False
-    limit: int = 50
-    lines: list[str] = attrs.field(factory=list)
-    total: int = 0
+    out: DiffLines = attrs.field(factory=lambda: DiffLines(50))
 
     def add(self, path: str, text: str) -> None:
-        self.total += 1
-        if len(self.lines) < self.limit:
-            self.lines.append(f"{path}: {text}")
+        self.out.add(path, text)
 
     def result(self) -> list[str]:
-        if self.total > len(self.lines):
-            return [*self.lines, f"... and {self.total - len(self.lines)} more differences"]
-        return self.lines
+        return self.out.result()
 
     # -- entry ------------------------------------------------------------
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pytest_cachecompat.layout import without_cycles
+
 from . import _pickle_nodes as nodes
 from ._tree import bytes_node, float_node, map_node, sort_key
 
@@ -34,13 +36,7 @@ class Converter:
             return node.tree
         if isinstance(node, nodes.Global):
             return {"$global": node.ref}
-        if id(node) in self._active:
-            return {"$cycle": _label(node)}
-        self._active.add(id(node))
-        try:
-            return self._container(node)
-        finally:
-            self._active.discard(id(node))
+        return without_cycles(self._active, node, self._container, _label)
 
     def _container(self, node: Any) -> object:
         if isinstance(node, nodes.Seq):

@@ -9,13 +9,14 @@ from ._check import (
     relation,
 )
 from ._fuzz import Variant, variant, variants
-from ._fuzzcheck import FuzzResult, fuzz_archive, reproduce_command
+from ._fuzzcheck import FuzzedArchive, FuzzResult, fuzz_archive, reproduce_command
 from ._judge import Expectation, Judgement, judge, summarize
 from ._regressions import read_regressions
 
 __all__ = [
     "Expectation",
     "FuzzResult",
+    "FuzzedArchive",
     "Judgement",
     "Variant",
     "VersionOutcome",

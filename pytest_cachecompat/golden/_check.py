@@ -24,7 +24,7 @@ from pytest_cachecompat.layout import canonical
 from pytest_cachecompat.store import ArchiveEntry, Manifest, StoreError, read_manifest
 
 from ._archives import load, open_loader, read_archive
-from ._fuzzcheck import FuzzResult, fuzz_archive
+from ._fuzzcheck import FuzzedArchive, FuzzResult, fuzz_archive
 from ._judge import FAILED, Expectation, Judgement, judge
 from ._regressions import read_regressions
 from ._writers import describe, writer_versions, written_by
@@ -273,18 +273,9 @@ def check_version(
             if fuzz_count > 0 and not isinstance(data, bytes):
                 unfuzzed.append(entry.file)
             elif fuzz_count > 0 and isinstance(data, bytes):
-                fuzzed = fuzz_archive(
-                    loader,
-                    family,
-                    folder,
-                    entry,
-                    data,
-                    expectation,
-                    fuzz_count,
-                    run.options,
-                    written_by=writers,
-                    stage_as=Path(entry.file).name if family.io == "path" else None,
-                )
+                stage_as = Path(entry.file).name if family.io == "path" else None
+                archive = FuzzedArchive(folder, entry, data, writers, stage_as)
+                fuzzed = fuzz_archive(loader, family, archive, expectation, fuzz_count, run.options)
                 outcome.add_fuzz(fuzzed)
     if unfuzzed:
         outcome.warnings.append(

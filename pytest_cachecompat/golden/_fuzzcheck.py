@@ -54,6 +54,7 @@ __all__ = [
     "REJECTED",
     "UNDETECTED",
     "FuzzResult",
+    "FuzzedArchive",
     "fuzz_archive",
     "reproduce_command",
 ]
@@ -69,6 +70,25 @@ MAX_LOST_WORKERS = 3
 
 
 @attrs.frozen
+class FuzzedArchive:
+    """One golden archive to corrupt: where it lives, its bytes, who wrote it.
+
+    ``stage_as``: a path family's archive file name; each variant is then
+    written to a file of that name and ``loads`` gets its path.
+    """
+
+    folder: Path
+    entry: ArchiveEntry
+    data: bytes
+    written_by: str = ""
+    stage_as: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.folder / self.entry.file
+
+
+@attrs.frozen
 class FuzzResult:
     """What the variants of one archive did: counts per verdict, and the failure if any crashed."""
 
@@ -79,38 +99,26 @@ class FuzzResult:
 def fuzz_archive(
     loader: Loader,
     family: ResolvedFamily,
-    folder: Path,
-    entry: ArchiveEntry,
-    data: bytes,
+    archive: FuzzedArchive,
     expectation: Expectation,
     count: int,
     options: Options,
-    *,
-    written_by: str = "",
-    stage_as: str | None = None,
 ) -> FuzzResult:
-    """Feed ``count`` variants of one archive to ``loader``; count them, fail at most once.
-
-    ``stage_as``: a path family's archive file name; each variant is then
-    written to a file of that name and ``loads`` gets its path.
-    """
-    variants = list(fuzz.variants(data, count))
+    """Feed ``count`` variants of one archive to ``loader``; count them, fail at most once."""
+    variants = list(fuzz.variants(archive.data, count))
     with ExitStack() as stack:
         inputs: Iterator[bytes] = (v.data for v in variants)
-        if stage_as is not None:
-            inputs = stack.enter_context(staged_many(inputs, stage_as))
+        if archive.stage_as is not None:
+            inputs = stack.enter_context(staged_many(inputs, archive.stage_as))
         counts, crashes = _feed(loader, expectation, variants, inputs)
     tried = sum(counts.values())
     counted = {key: value for key, value in counts.items() if value}
     if not crashes:
         return FuzzResult(counted, None)
-    archive_path = folder / entry.file
     saved: list[str] = []
     if options.fuzz_save:
-        saved = save_regressions(folder, entry, crashes)
-    report = _crash_report(
-        family, archive_path, entry, crashes, tried, count, options.rootpath, saved, written_by
-    )
+        saved = save_regressions(archive.folder, archive.entry, crashes)
+    report = _crash_report(family, archive, crashes, tried, count, options.rootpath, saved)
     return FuzzResult(counted, report)
 
 
@@ -226,20 +234,20 @@ def reproduce_command(
 
 def _crash_report(
     family: ResolvedFamily,
-    archive: Path,
-    entry: ArchiveEntry,
+    archive: FuzzedArchive,
     crashes: Sequence[Crash],
     tried: int,
     count: int,
     rootpath: Path,
     saved: Sequence[str],
-    written_by: str,
 ) -> str:
     first = crashes[0]
+    path, written_by = archive.path, archive.written_by
     others = len(crashes) - 1
     seeds = ", ".join(str(c.variant.seed) for c in crashes[1:11]) + (", ..." if others > 10 else "")
     lines = [
-        f"fuzzing golden archive {archive} (family {family.name!r}, record {entry.record}) with "
+        f"fuzzing golden archive {path} (family {family.name!r}, "
+        f"record {archive.entry.record}) with "
         f"{family.loads_ref}: {len(crashes)} of {tried} corrupted variants crashed the loader "
         "(each must be cleanly rejected or load equal)",
         *([f"written by {written_by}"] if written_by else []),
@@ -259,7 +267,7 @@ def _crash_report(
     lines.append(f"reproduce (from {rootpath}):")
     command = reproduce_command(
         family.loads_ref,
-        archive,
+        path,
         first.variant.seed,
         rootpath,
         io=family.io,
@@ -269,7 +277,7 @@ def _crash_report(
     if saved:
         lines.append(
             f"kept {len(saved)} crashing inputs as regression archives in "
-            f"{archive.parent.parent / store.REGRESSIONS_NAME} (expect = 'reject'): "
+            f"{archive.folder / store.REGRESSIONS_NAME} (expect = 'reject'): "
             + ", ".join(saved[:5])
             + (", ..." if len(saved) > 5 else "")
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 
 from pytest_cachecompat import store
-from pytest_cachecompat.store import ArchiveEntry, StoreError, archive_entry, read_json, sha256
+from pytest_cachecompat.store import ArchiveEntry, StoreError, archive_entry, read_document, sha256
 
 from . import _fuzz as fuzz
 
@@ -35,16 +35,9 @@ def read_regressions(folder: Path) -> tuple[ArchiveEntry, ...]:
     path = folder / store.REGRESSIONS_NAME
     if not path.exists():
         return ()
-    document = read_json(path)
-    if not isinstance(document, dict) or document.get("kind") != REGRESSIONS_KIND:
-        raise StoreError(
-            f"{path}: not a pytest-cachecompat regressions file (no kind = {REGRESSIONS_KIND!r})"
-        )
-    if document.get("format_version") != REGRESSIONS_FORMAT:
-        raise StoreError(
-            f"{path}: format_version {document.get('format_version')!r} is not supported "
-            f"(this plugin reads {REGRESSIONS_FORMAT}); upgrade pytest-cachecompat"
-        )
+    document = read_document(
+        path, kind=REGRESSIONS_KIND, format_version=REGRESSIONS_FORMAT, what="regressions file"
+    )
     try:
         entries = tuple(archive_entry(item) for item in document["archives"])
     except (KeyError, TypeError, ValueError) as exc:

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from pytest_cachecompat.layout import render, strict_equal
+from pytest_cachecompat.layout import record_root, render, strict_equal
 
 __all__ = ["Difference", "every_difference"]
 
@@ -41,11 +41,8 @@ class Difference:
 
 def every_difference(expected: object, actual: object) -> list[Difference]:
     """One line per difference, paths from the record's class name (``File.hashes.md5``)."""
-    root = ""
-    if isinstance(expected, dict) and isinstance(expected.get("$record"), str):
-        root = str(expected["$record"]).rpartition(":")[2]
     lines: list[Difference] = []
-    _walk(expected, actual, root, lines)
+    _walk(expected, actual, record_root(expected), lines)
     return lines
 
 

@@ -16,13 +16,14 @@ import math
 import re
 import types
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Final
 
 from pytest_cachecompat.kinds import kind_of, object_state, qualified_name
 
-__all__ = ["canonical", "sort_key"]
+__all__ = ["canonical", "sort_key", "without_cycles"]
 
 
 # ---------------------------------------------------------------------------
@@ -71,14 +72,7 @@ class _Canonicalizer:
                 "name": value.name,
                 "value": self.convert(value.value),
             }
-        if id(value) in self._active:
-            # A value that contains itself: naming the type is all we can say.
-            return {"$cycle": qualified_name(type(value))}
-        self._active.add(id(value))
-        try:
-            return self._container_or_record(value)
-        finally:
-            self._active.discard(id(value))
+        return without_cycles(self._active, value, self._container_or_record, _type_name)
 
     def _container_or_record(self, value: object) -> object:
         fields = _record_fields(value, self._records_only)
@@ -103,6 +97,30 @@ class _Canonicalizer:
             pairs.sort(key=lambda kv: (sort_key(kv[0]), sort_key(kv[1])))
             return {"$dict": pairs}
         return {"$repr": qualified_name(type(value)), "value": _safe_repr(value)}
+
+
+def without_cycles(
+    active: set[int],
+    value: object,
+    convert: Callable[[object], object],
+    label: Callable[[object], str],
+) -> object:
+    """``convert(value)``, or a ``$cycle`` node when ``value`` is being converted further up.
+
+    ``active`` holds the ids of the containers on the current path; a value
+    that contains itself can only be named (``label``), not written out.
+    """
+    if id(value) in active:
+        return {"$cycle": label(value)}
+    active.add(id(value))
+    try:
+        return convert(value)
+    finally:
+        active.discard(id(value))
+
+
+def _type_name(value: object) -> str:
+    return qualified_name(type(value))
 
 
 class _NoMatch:

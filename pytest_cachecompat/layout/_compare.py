@@ -10,7 +10,7 @@ import attrs
 from ._canonical import sort_key
 from ._render import render, tag_of
 
-__all__ = ["Mismatch", "compare_shared", "strict_equal"]
+__all__ = ["Mismatch", "compare_shared", "record_root", "strict_equal"]
 
 
 @attrs.frozen
@@ -47,13 +47,17 @@ def _strict_walk(a: object, b: object) -> bool:
     return a == b
 
 
+def record_root(value: object) -> str:
+    """The class name a canonical record's field paths start from (``File``); "" for others."""
+    if isinstance(value, dict) and isinstance(value.get("$record"), str):
+        return str(value["$record"]).rpartition(":")[2]
+    return ""
+
+
 def compare_shared(expected: object, actual: object, *, root: str = "") -> list[Mismatch]:
     """Mismatches between two canonical values, on the fields both sides have."""
-    if not root and tag_of(expected) == "$record":
-        assert isinstance(expected, dict)
-        root = expected["$record"].rpartition(":")[2]
     out: list[Mismatch] = []
-    _compare(expected, actual, root, out)
+    _compare(expected, actual, root or record_root(expected), out)
     return out
 
 

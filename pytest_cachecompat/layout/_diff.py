@@ -31,8 +31,8 @@ class Change:
 # ---------------------------------------------------------------------------
 
 
-class _Lines:
-    """Keeps the first ``limit`` lines and counts the rest."""
+class DiffLines:
+    """One ``path: text`` line per difference: keeps the first ``limit`` and counts the rest."""
 
     def __init__(self, limit: int) -> None:
         self.limit = max(limit, 0)
@@ -52,12 +52,12 @@ class _Lines:
 
 def diff_trees(old: object, new: object, *, root: str = "", limit: int = 50) -> list[str]:
     """One line per differing leaf of two JSON-compatible trees, at most ``limit`` lines."""
-    out = _Lines(limit)
+    out = DiffLines(limit)
     _walk(old, new, root, out)
     return out.result()
 
 
-def _walk(old: object, new: object, path: str, out: _Lines) -> None:
+def _walk(old: object, new: object, path: str, out: DiffLines) -> None:
     if strict_equal(old, new):
         return
     if _is_record(old) and _is_record(new):
@@ -85,7 +85,7 @@ def _is_record(value: object) -> bool:
     return isinstance(value, dict) and set(value) == {"$record", "fields"}
 
 
-def _walk_records(old: Any, new: Any, path: str, out: _Lines) -> None:
+def _walk_records(old: Any, new: Any, path: str, out: DiffLines) -> None:
     if old["$record"] != new["$record"]:
         out.add(path, f"record {old['$record']} -> {new['$record']}")
     ours, theirs = old["fields"], new["fields"]
@@ -124,7 +124,7 @@ def _sequence(value: object) -> list[Any] | None:
 
 
 def _walk_maps(
-    old: list[tuple[object, object]], new: list[tuple[object, object]], path: str, out: _Lines
+    old: list[tuple[object, object]], new: list[tuple[object, object]], path: str, out: DiffLines
 ) -> None:
     theirs = {_key(k): v for k, v in new}
     ours = {_key(k) for k, _ in old}
@@ -139,7 +139,7 @@ def _walk_maps(
             out.add(f"{path}[{render(key, 60)}]", f"added {_leaf(value)}")
 
 
-def _walk_lists(old: list[Any], new: list[Any], path: str, out: _Lines, noun: str) -> None:
+def _walk_lists(old: list[Any], new: list[Any], path: str, out: DiffLines, noun: str) -> None:
     if len(old) == len(new):
         # Same length: compare position by position, as a positional decoder would.
         for index, (a, b) in enumerate(zip(old, new, strict=True)):

@@ -16,7 +16,14 @@ from ._files import (
     stem,
     write_new,
 )
-from ._history import StoreError, changes_between, changes_document, read_json, recorded_layouts
+from ._history import (
+    StoreError,
+    changes_between,
+    changes_document,
+    read_document,
+    read_json,
+    recorded_layouts,
+)
 from ._lock import lock_path, locked
 from ._manifest import ArchiveEntry, Manifest, archive_entry, listed_files, read_manifest, sha256
 from ._tree import (
@@ -57,6 +64,7 @@ __all__ = [
     "locked",
     "materialize",
     "read_content",
+    "read_document",
     "read_json",
     "read_layouts",
     "read_manifest",

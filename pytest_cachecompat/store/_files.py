@@ -64,8 +64,8 @@ def _temporary_beside(path: Path) -> tuple[int, str]:
     return fd, name
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+def _durable_temporary(path: Path, data: bytes) -> str:
+    """A temporary file beside ``path`` that holds ``data`` on disk; its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = _temporary_beside(path)
     try:
@@ -73,10 +73,24 @@ def atomic_write(path: Path, data: bytes) -> None:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
+    except BaseException:
+        _remove_if_there(tmp_name)
+        raise
+    return tmp_name
+
+
+def _remove_if_there(name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+    tmp_name = _durable_temporary(path, data)
+    try:
         os.replace(tmp_name, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+        _remove_if_there(tmp_name)
         raise
     fsync_dir(path.parent)
 
@@ -89,20 +103,13 @@ def write_new(path: Path, data: bytes) -> bool:
     """
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = _temporary_beside(path)
+    tmp_name = _durable_temporary(path, data)
     try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        try:
-            os.link(tmp_name, path)
-        except FileExistsError:
-            return False
+        os.link(tmp_name, path)
+    except FileExistsError:
+        return False
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+        _remove_if_there(tmp_name)
     fsync_dir(path.parent)
     return True
 

@@ -34,6 +34,19 @@ def read_json(path: Path) -> Any:
         ) from None
 
 
+def read_document(path: Path, *, kind: str, format_version: int, what: str) -> dict[str, Any]:
+    """The JSON object of one of the plugin's own files, its kind and format checked."""
+    document = read_json(path)
+    if not isinstance(document, dict) or document.get("kind") != kind:
+        raise StoreError(f"{path}: not a pytest-cachecompat {what} (no kind = {kind!r})")
+    if document.get("format_version") != format_version:
+        raise StoreError(
+            f"{path}: {what} format_version {document.get('format_version')!r} is not supported "
+            f"(this plugin reads {format_version}); upgrade pytest-cachecompat"
+        )
+    return document
+
+
 def recorded_layouts(version_folder: Path) -> dict[str, dict[str, Any]]:
     """``{qualified name: layout}`` of every layout recorded in one version folder."""
     layouts: dict[str, dict[str, Any]] = {}

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ._history import StoreError, read_json
+from ._history import StoreError, read_document
 
 KIND = "pytest-cachecompat golden manifest"
 FORMAT_VERSION = 1
@@ -91,14 +91,7 @@ def listed_files(path: Path) -> frozenset[str]:
 
 def read_manifest(path: Path) -> Manifest:
     signature = _signature(path)
-    document = read_json(path)
-    if not isinstance(document, dict) or document.get("kind") != KIND:
-        raise StoreError(f"{path}: not a pytest-cachecompat manifest (no kind = {KIND!r})")
-    if document.get("format_version") != FORMAT_VERSION:
-        raise StoreError(
-            f"{path}: manifest format_version {document.get('format_version')!r} is not supported "
-            f"(this plugin reads {FORMAT_VERSION}); upgrade pytest-cachecompat"
-        )
+    document = read_document(path, kind=KIND, format_version=FORMAT_VERSION, what="manifest")
     try:
         archives = tuple(archive_entry(item) for item in document["archives"])
         manifest = Manifest(

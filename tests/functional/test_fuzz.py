@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_cachecompat import golden as fuzz
-from pytest_cachecompat.golden import Expectation, VersionOutcome, fuzz_archive, reproduce_command
+from pytest_cachecompat.golden import (
+    Expectation,
+    FuzzedArchive,
+    VersionOutcome,
+    fuzz_archive,
+    reproduce_command,
+)
 from pytest_cachecompat.layout import canonical
 from pytest_cachecompat.loading import InProcessLoader
 from pytest_cachecompat.run import Options
@@ -380,16 +386,9 @@ def test_fuzz_archive_judges_every_variant_of_every_archive() -> None:
     loader = InProcessLoader(careful_loads, rejects=(CacheMiss,), summarize=canonical, timeout=10)
     for data, value in zip(archives, values, strict=True):
         expectation = Expectation(canonical(value), exact=True, pinned=None, miss=None, timeout=10)
-        fuzzed = fuzz_archive(
-            loader,
-            family,
-            Path("v0"),
-            SimpleNamespace(file="a.bin", record="r"),  # type: ignore[arg-type]
-            data,
-            expectation,
-            200,
-            options,
-        )
+        entry: Any = SimpleNamespace(file="a.bin", record="r")
+        archive = FuzzedArchive(Path("v0"), entry, data)
+        fuzzed = fuzz_archive(loader, family, archive, expectation, 200, options)
         outcome.add_fuzz(fuzzed)
     loader.close()
 
