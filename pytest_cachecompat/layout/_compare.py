@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,17 @@ def strict_equal(a: object, b: object) -> bool:
     # Plain ``==`` runs in C and is true whenever the strict walk is, so it
     # turns most unequal trees away at once; ``compare_shared`` asks this at
     # every level of a value that differs somewhere (docs/performance.md).
-    return a == b and _strict_walk(a, b)
+    if a != b:
+        return False
+    # Equal marshal bytes (version 2 writes no back-references, so sharing
+    # of objects does not show) mean the same types in the same places, and
+    # cost one C call; dicts equal in another key order fall to the walk.
+    try:
+        if marshal.dumps(a, 2) == marshal.dumps(b, 2):  # type: ignore[arg-type]
+            return True
+    except ValueError:  # a type marshal does not write; the walk decides
+        pass
+    return _strict_walk(a, b)
 
 
 def _strict_walk(a: object, b: object) -> bool:

@@ -150,6 +150,29 @@ def test_bool_and_int_stay_distinct() -> None:
     assert json.dumps(canonical([True, 1, 1.0])) == "[true, 1, 1.0]"
 
 
+class _Flag(enum.IntEnum):
+    ON = 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "equal"),
+    [
+        ({"x": [1, True, 1.5, None, "s"]}, {"x": [1, True, 1.5, None, "s"]}, True),
+        # the same keys in another order: not the same bytes, still equal
+        ({"x": 1, "y": [2]}, {"y": [2], "x": 1}, True),
+        ({"x": [True]}, {"x": [1]}, False),
+        ({"x": [1]}, {"x": [1.0]}, False),
+        ([0.0], [-0.0], True),
+        # an int subclass marshal refuses to write: the walk decides
+        ([_Flag.ON], [_Flag.ON], True),
+        ([_Flag.ON], [1], False),
+    ],
+)
+def test_strict_equal_tells_types_apart_at_every_depth(a: object, b: object, equal: bool) -> None:
+    assert strict_equal(a, b) is equal
+    assert strict_equal(b, a) is equal
+
+
 def test_sets_and_dicts_are_sorted_by_canonical_key() -> None:
     assert canonical({"b", "a", "c"}) == {"$set": ["a", "b", "c"]}
     assert canonical(frozenset({2, 1})) == {"$set": [1, 2]}
