@@ -11,6 +11,7 @@ the test files of its parent folder), so counts, ``--co``, node ids, ``-k``,
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,7 +181,10 @@ class CacheCompatItem(pytest.Item):
 
     def report_result(self, **result: Any) -> None:
         payload = {"family": self.family.name, "version": str(self.family.version), **result}
-        self.user_properties.append((RESULT_PROPERTY, payload))
+        # One JSON text, not the dict: under xdist every report is serialized
+        # by execnet in Python, and a golden item's 1,000 archive results cost
+        # more there than checking them (docs/performance.md, figure (f)).
+        self.user_properties.append((RESULT_PROPERTY, json.dumps(payload, separators=(",", ":"))))
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None

@@ -39,10 +39,11 @@ def take_results(run: Run, report: pytest.TestReport, *, keep_staged: bool = Fal
     """
     if report.when == "call":
         for name, value in report.user_properties:
-            if not isinstance(value, dict):
+            if name == RESULT_PROPERTY and isinstance(value, str):
+                result = json.loads(value)
+                run.results.append({**result, "nodeid": report.nodeid, "outcome": report.outcome})
+            elif not isinstance(value, dict):
                 continue
-            if name == RESULT_PROPERTY:
-                run.results.append({**value, "nodeid": report.nodeid, "outcome": report.outcome})
             elif name == STAGED_PROPERTY and not keep_staged and report.passed:
                 files = run.staged.setdefault(str(value["family"]), {})
                 for file, staged in value["files"].items():
