@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report.schema.json"
+
+
+# Checks the header, then trusts the payload: indexes without looking, so corrupted entries crash it
+# (the loads of the little project of conftest.py, with its checks taken out).
+CARELESS_LOADS = """\
+def loads(data):
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(data)
+    version = next(unpacker)
+    if version != SIMPLE_CACHE_VERSION:
+        raise CacheMiss(f"entry written by cache version {version}")
+    payload = next(unpacker)
+    return File(payload[0], Hashes(payload[1][0]), payload[2], Yanked(payload[3]))
+"""
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, str]:
@@ -52,3 +69,26 @@ def validate_reports_of(args: tuple[str, ...], invocation_dir: Path) -> None:
         path = invocation_dir / value
         if path.is_file():
             validate_report(path)
+
+
+def make_venv(path: Path, *, with_editable_plugin: bool = True) -> Path:
+    """A venv that sees this environment's packages (pytest, pip, ...); its python.
+
+    ``with_editable_plugin``: the outer site-packages is added with
+    ``site.addsitedir``, which also runs its ``.pth`` files, among them the
+    editable install's import hook. Without it, the folder goes on
+    ``sys.path`` as a plain path, and the plugin is not importable until the
+    venv installs its own copy.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    outer = sysconfig.get_path("purelib")
+    line = f"import site; site.addsitedir({outer!r})" if with_editable_plugin else outer
+    Path(purelib, "_outer_env.pth").write_text(line + "\n")
+    return python

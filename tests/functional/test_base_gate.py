@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import pytest
+from helpers import CARELESS_LOADS
 
 from pytest_cachecompat.gates import guarded_kind
 
@@ -243,18 +244,6 @@ def _run_in(project: Project, folder: Path, *args: str) -> pytest.RunResult:
 
 
 # --- fuzz regression archives ---------------------------------------------------------------------
-
-# Checks the header, then trusts the payload: crashes on corrupted entries.
-CARELESS_LOADS = """\
-def loads(data):
-    unpacker = msgpack.Unpacker(raw=False)
-    unpacker.feed(data)
-    version = next(unpacker)
-    if version != SIMPLE_CACHE_VERSION:
-        raise CacheMiss(f"entry written by cache version {version}")
-    payload = next(unpacker)
-    return File(payload[0], Hashes(payload[1][0]), payload[2], Yanked(payload[3]))
-"""
 
 
 def save_fuzz_regressions(project: Project, count: int) -> None:

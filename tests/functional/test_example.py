@@ -22,12 +22,12 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import textwrap
 import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import make_venv
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pkgindex"
@@ -268,23 +268,6 @@ RELEASES = {
     "0.10.0": "",
     "1.0.0": "    etag: str | None = None\n",
 }
-
-
-def make_venv(path: Path) -> Path:
-    """A venv that sees this environment's packages (pytest, plugin, pip), installing its own."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    python = path / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    outer = sysconfig.get_path("purelib")
-    # addsitedir, not a plain path: it also runs this environment's .pth files
-    # (an editable install of the plugin is one).
-    Path(purelib, "_outer_env.pth").write_text(f"import site; site.addsitedir({outer!r})\n")
-    return python
 
 
 def pip_install(python: Path, wheel: Path) -> None:

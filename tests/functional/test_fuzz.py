@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from helpers import CARELESS_LOADS
 
 from pytest_cachecompat import golden as fuzz
 from pytest_cachecompat.golden import (
@@ -37,17 +38,6 @@ if TYPE_CHECKING:
 V0 = "tests/cachecompat/simple/v0"
 GOLDEN_V0 = "tests/cachecompat/simple::golden[v0]"
 
-# Checks the header, then trusts the payload: indexes without looking.
-CARELESS_LOADS = """\
-def loads(data):
-    unpacker = msgpack.Unpacker(raw=False)
-    unpacker.feed(data)
-    version = next(unpacker)
-    if version != SIMPLE_CACHE_VERSION:
-        raise CacheMiss(f"entry written by cache version {version}")
-    payload = next(unpacker)
-    return File(payload[0], Hashes(payload[1][0]), payload[2], Yanked(payload[3]))
-"""
 
 # The same reader, with every surprise turned into a cache miss.
 WRAPPED_LOADS = (

@@ -11,10 +11,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
+from helpers import make_venv
 from test_example import EXAMPLE, IGNORED, _env, output, run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,24 +52,6 @@ def _build_wheel(folder: Path) -> Path:
     return wheel
 
 
-def _venv_without_the_plugin(path: Path) -> Path:
-    """A venv that sees this environment's dependencies, but not its editable plugin.
-
-    The outer site-packages goes on ``sys.path`` as a plain path: its ``.pth``
-    files, among them the editable install's import hook, are not run.
-    """
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    python = path / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    Path(purelib, "_outer_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    return python
-
-
 def test_the_wheel_holds_every_subpackage_and_runs_the_example(tmp_path: Path) -> None:
     wheel = _build_wheel(tmp_path / "dist")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -77,7 +59,7 @@ def test_the_wheel_holds_every_subpackage_and_runs_the_example(tmp_path: Path) -
     assert "pytest_cachecompat/py.typed" in names
     assert "pytest_cachecompat/loading/worker.py" in names
 
-    python = _venv_without_the_plugin(tmp_path / "venv")
+    python = make_venv(tmp_path / "venv", with_editable_plugin=False)
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
         capture_output=True,
