@@ -181,10 +181,17 @@ class CacheCompatItem(pytest.Item):
 
     def report_result(self, **result: Any) -> None:
         payload = {"family": self.family.name, "version": str(self.family.version), **result}
-        # One JSON text, not the dict: under xdist every report is serialized
-        # by execnet in Python, and a golden item's 1,000 archive results cost
-        # more there than checking them (docs/performance.md, figure (f)).
-        self.user_properties.append((RESULT_PROPERTY, json.dumps(payload, separators=(",", ":"))))
+        if hasattr(self.config, "workerinput"):
+            # An xdist worker sends one JSON text, not the dict: execnet
+            # serializes reports in Python, and a golden item's 1,000 archive
+            # results cost more there than checking them (docs/performance.md,
+            # figure (f)). In one process the dict stays: decoding it again
+            # would copy every string (figure (e), memory).
+            self.user_properties.append(
+                (RESULT_PROPERTY, json.dumps(payload, separators=(",", ":")))
+            )
+        else:
+            self.user_properties.append((RESULT_PROPERTY, payload))
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None

@@ -39,12 +39,16 @@ def take_results(run: Run, report: pytest.TestReport, *, keep_staged: bool = Fal
     """
     if report.when == "call":
         for name, value in report.user_properties:
-            if name == RESULT_PROPERTY and isinstance(value, str):
-                result = json.loads(value)
+            if name == RESULT_PROPERTY and isinstance(value, str | dict):
+                # A JSON text when it comes from an xdist worker (_collect.py).
+                result = json.loads(value) if isinstance(value, str) else value
                 run.results.append({**result, "nodeid": report.nodeid, "outcome": report.outcome})
-            elif not isinstance(value, dict):
-                continue
-            elif name == STAGED_PROPERTY and not keep_staged and report.passed:
+            elif (
+                name == STAGED_PROPERTY
+                and isinstance(value, dict)
+                and not keep_staged
+                and report.passed
+            ):
                 files = run.staged.setdefault(str(value["family"]), {})
                 for file, staged in value["files"].items():
                     files[file] = {**staged, "record": value["record"]}
