@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -188,9 +188,19 @@ class Environment:
     venv: Path
     site: Path
 
-    def pytest(self, project: Path, *args: str, timeout: float = 300) -> Run:
-        """``pytest ARGS`` in ``project``, as a user runs it there (the venv's own script)."""
+    def pytest(
+        self,
+        project: Path,
+        *args: str,
+        timeout: float = 300,
+        environ: Mapping[str, str] | None = None,
+    ) -> Run:
+        """``pytest ARGS`` in ``project``, as a user runs it there (the venv's own script).
+
+        ``environ``: variables set on top of the cleaned environment (a hash seed, say).
+        """
         env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES)}
+        env.update(environ or {})
         env["PYTHONPATH"] = str(self.site)
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         report = project / ".cachecompat-report.json"

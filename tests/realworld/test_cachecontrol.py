@@ -139,3 +139,25 @@ def test_fuzzing_finds_that_0_14_crashes_on_corrupted_entries(
     assert "written by cachecontrol 0.12.14, urllib3 2.8.0, msgpack 1.2.4, requests 2.34.2" in (
         run.output
     ), run
+
+
+def _store_bytes(project: Path) -> dict[str, bytes]:
+    store = project / "tests" / "cachecompat"
+    return {str(p.relative_to(store)): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("seed", ["0", "4242"])
+def test_nothing_changed_passes_under_any_hash_seed(
+    app: Path, envs: dict[str, Environment], seed: str
+) -> None:
+    # The store was written under random hash seeds; HTTP headers are dicts
+    # and sets of names. A seed is no change to the format, so the whole gate
+    # (layouts, serialized forms, golden archives) passes and writes nothing.
+    before = _store_bytes(app)
+
+    run = envs["0.14"].pytest(app, "--cache-compat", environ={"PYTHONHASHSEED": seed})
+
+    assert run.ret == 0, run
+    assert {record["outcome"] for record in run.family("http")["records"]} == {"passed"}, run
+    assert run.archives("http", "0.14.4") == dict.fromkeys(ARCHIVES, "loaded"), run
+    assert _store_bytes(app) == before

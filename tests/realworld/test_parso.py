@@ -87,3 +87,24 @@ def test_upgrade_to_0_8_fails_on_the_new_tree_class_under_the_same_version(
     update = new.pytest(project, "--cache-compat", "--snapshot-update")
     assert update.ret == 1, update
     assert _store(project) == recorded
+
+
+@pytest.mark.parametrize("seed", ["0", "4242"])
+def test_an_unchanged_release_passes_under_any_hash_seed(
+    envs: tuple[Environment, Environment], tmp_path: Path, seed: str
+) -> None:
+    # Pickled parser trees, recorded and frozen under a random hash seed: a
+    # rerun of the same release under another seed (and seconds later) sees
+    # no layout, serialized-form or archive change, and writes nothing.
+    _, new = envs
+    project = copy_adopter("parso", tmp_path / "tool")
+    record_and_freeze(new, project)
+    recorded = _store(project)
+
+    run = new.pytest(project, "--cache-compat", environ={"PYTHONHASHSEED": seed})
+
+    assert run.ret == 0, run
+    assert run.report is not None
+    assert set(_records(run.report).values()) == {"passed"}, run
+    assert run.archives("parser", "33") == {"archives/parso.python.tree.Module-0.bin": "loaded"}
+    assert _store(project) == recorded
