@@ -12,6 +12,7 @@ is never rewritten.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -193,11 +194,14 @@ class VersionOutcome:
 
     def add(self, entry: ArchiveEntry, judgement: Judgement) -> None:
         self.counts[judgement.outcome] = self.counts.get(judgement.outcome, 0) + 1
+        # Kept for the report until the run ends (100,000 of them at scale):
+        # the record names and the handful of distinct "how" lines are shared
+        # strings, not one copy per archive (docs/performance.md, figure (e)).
         archive: dict[str, Any] = {
             "file": entry.file,
-            "record": entry.record,
+            "record": sys.intern(entry.record),
             "outcome": judgement.outcome,
-            "how": judgement.how or judgement.problem.partition("\n")[0],
+            "how": sys.intern(judgement.how or judgement.problem.partition("\n")[0]),
         }
         if judgement.fields:
             archive["fields"] = list(judgement.fields)
