@@ -7,12 +7,16 @@ CPU seconds (``time.process_time``) spent before the session starts (pytest
 and its plugins loading), in session start (the plugin reading the
 configuration and importing the project), in collection, in each kind of
 item (``runtest`` alone and the whole per-item protocol), and at the end of
-the session, printed to stderr when the process exits.
+the session, printed to stderr when the process exits. Under xdist the
+workers' stderr is not shown: with ``PHASES_DIR=<folder>`` set, every
+process (controller and workers) writes its lines to ``<folder>/<pid>.txt``
+instead.
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import time
 from collections import Counter
@@ -63,8 +67,13 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, Any, Any]:
 
 def _print() -> None:
     TOTALS["total"] = time.process_time()
-    for name, seconds in TOTALS.items():
-        print(f"{seconds:8.3f} s  {name}", file=sys.stderr)
+    lines = "".join(f"{seconds:8.3f} s  {name}\n" for name, seconds in TOTALS.items())
+    folder = os.environ.get("PHASES_DIR")
+    if folder:
+        with open(os.path.join(folder, f"{os.getpid()}.txt"), "a", encoding="utf-8") as out:
+            out.write(lines)
+    else:
+        sys.stderr.write(lines)
 
 
 atexit.register(_print)
