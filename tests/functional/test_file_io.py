@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgpack  # noqa: F401
 import pytest
+from helpers import assert_clean
 
 # Imported here, before any in-process run: a run that first imports msgpack
 # drops it afterwards, and the next import makes a new msgpack.ExtType class
@@ -324,6 +325,72 @@ def _run_in(root: Path, command: str) -> str:
     done = subprocess.run(args, cwd=root, capture_output=True, text=True, env=env, check=False)
     assert done.returncode != 0, done.stdout + done.stderr
     return done.stderr
+
+
+# --- freezing verifies a path family's archives before it writes them ----------------------
+
+# Each reader returns one field wrong: the sample's None comes back as "utf-8".
+MISREADS = {
+    "folder": (
+        "mypkg/foldercache.py",
+        "return File(filename, Hashes(*hashes), requires_python, Yanked(yanked))",
+    ),
+    "database": (
+        "mypkg/sqlitecache.py",
+        "return File(filename, Hashes(sha256), requires_python, Yanked(yanked))",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("cache", "args"),
+    [("folder", ()), ("database", ()), ("folder", ("-n", "2"))],
+    ids=["folder", "database-file", "folder-xdist"],
+)
+def test_freeze_of_a_path_family_writes_nothing_when_the_reader_misreads_a_field(
+    project: Project, cache: str, args: tuple[str, ...]
+) -> None:
+    """docs/reference.md, "How the store is written": a freeze verifies before it writes."""
+    (use_folder_cache if cache == "folder" else use_sqlite_cache)(project)
+    assert project.run("--cache-compat", "--snapshot-update").ret == 0
+    module, right = MISREADS[cache]
+    wrong = right.replace("requires_python,", 'requires_python or "utf-8",')
+    project.edit(module, right, wrong)
+    before = project.store_state(dotfiles=True)
+
+    result = project.run("--cache-compat", "--cache-compat-freeze", *args)
+
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert_clean(out)
+    assert project.store_state(dotfiles=True) == before  # no archive, no manifest, no leftover
+    assert not (project.root / V0 / "MANIFEST.json").exists()
+    assert not (project.root / V0 / "archives").exists()
+    reader = "mypkg.foldercache:read_cache" if cache == "folder" else "mypkg.sqlitecache:read_db"
+    assert "freeze of simple v0 failed: 1 of the 2 new archives does not load equal" in out
+    assert "so nothing was written (no archive, no MANIFEST.json)" in out
+    assert (
+        f"golden archive {V0}/{FOLDER_1} (family 'simple', current version 0, record "
+        f"mypkg.models:File, sample 1), loaded with {reader}:" in out
+    )
+    assert "File.requires_python: expected None, got 'utf-8'" in out
+
+    project.edit(module, wrong, right)
+    fixed = project.run("--cache-compat", "--cache-compat-freeze", *args)
+    assert fixed.ret == 0, fixed.stdout.str()
+    assert "simple v0: froze 2 archives" in fixed.stdout.str()
+    entries = manifest(project)["archives"]
+    assert [entry["file"] for entry in entries] == [FOLDER_0, FOLDER_1]
+    for entry in entries:
+        archive = project.root / V0 / entry["file"]
+        assert archive.is_dir() if cache == "folder" else archive.is_file()
+        digest = (
+            folder_sha256(archive)
+            if cache == "folder"
+            else hashlib.sha256(archive.read_bytes()).hexdigest()
+        )
+        assert entry["sha256"] == digest
+    assert project.run("--cache-compat").ret == 0
 
 
 def test_an_unknown_io_is_a_usage_error(project: Project) -> None:
