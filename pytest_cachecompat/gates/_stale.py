@@ -14,7 +14,9 @@ What the store may hold (``<store>/<family>/v<V>/``):
 
 Hidden entries (dot names: the temporary files and stages of an interrupted
 write, see store/_commit.py, or another tool's dotfiles) are never store content
-and are ignored.
+and are ignored; so are the files that a committed but interrupted write has
+already moved into a version folder ahead of its listing (the next writing
+run finishes that write).
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def find_stale(
 def _family_folder(
     folder: Path, family: Declared, root: Path, reported: Reported
 ) -> Iterable[StaleItem]:
+    unfinished = store.unfinished_commits(folder)
     for child in _visible(folder):
         version = versions.parse_folder(child.name, family.version) if child.is_dir() else None
         if version is None:
@@ -119,15 +122,24 @@ def _family_folder(
                 f"{versions.folder_name(family.version)})",
             )
             continue
-        yield from _version_folder(Path(child.path), family, version, root, reported)
+        in_flight = unfinished.get(child.name, frozenset())
+        yield from _version_folder(Path(child.path), family, version, root, reported, in_flight)
 
 
 def _version_folder(
-    folder: Path, family: Declared, version: versions.VersionValue, root: Path, reported: Reported
+    folder: Path,
+    family: Declared,
+    version: versions.VersionValue,
+    root: Path,
+    reported: Reported,
+    in_flight: frozenset[str] = frozenset(),
 ) -> Iterable[StaleItem]:
     current = str(version) == str(family.version)
     where = f"family {family.name!r} v{version}"
     listed = _listed_archives(folder, reported.get((family.name, folder.name)))
+    if in_flight and (listed is not None or store.MANIFEST_NAME in in_flight):
+        # Archives moved in by an interrupted commit, ahead of the listing it still holds.
+        listed = (listed or frozenset()) | in_flight
     has_content = False
     # A version folder holds a file per record type: scandir's entries know
     # file from folder without a stat each, and the names are compared as text.

@@ -1,6 +1,6 @@
 """The store on disk: paths, atomic writes, the family lock, recorded layouts, manifests."""
 
-from ._commit import clean_leftovers, is_leftover, write_version
+from ._commit import clean_leftovers, is_leftover, unfinished_commits, write_version
 from ._files import (
     ARCHIVES_DIR,
     CHANGES_NAME,
@@ -73,6 +73,7 @@ __all__ = [
     "samples_path",
     "sha256",
     "stem",
+    "unfinished_commits",
     "write_content",
     "write_new",
     "write_version",

@@ -17,13 +17,16 @@ A run killed before the marker leaves only the hidden stage: the next run
 that takes the family's lock removes it (``clean_leftovers``). A run killed
 after it leaves a stage that the next run finishes moving. Hidden entries
 (dot names) are never store content for any check, so neither is seen as
-part of the store in the meantime.
+part of the store in the meantime. The marker lists every file of the
+commit (``unfinished_commits``): those already moved in, before their
+listing, belong to the interrupted write too, not to the store.
 
 The caller holds the family lock (``_lock.locked``) around every function here.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -82,7 +85,8 @@ def write_version(version_folder: Path, files: Mapping[str, bytes]) -> None:
         if not version_folder.exists() and _rename_into_place(stage, version_folder):
             fsync_dir(family_folder)
             return
-        _write_file(stage / COMMIT_MARKER, version_folder.name.encode("utf-8"))
+        marker = {"target": version_folder.name, "files": sorted(map(str, relatives))}
+        _write_file(stage / COMMIT_MARKER, json.dumps(marker).encode("utf-8"))
         fsync_dir(stage)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
@@ -138,6 +142,31 @@ def _move(source: Path, destination: Path) -> None:
         source.rmdir()
         return
     os.replace(source, destination)
+
+
+def unfinished_commits(family_folder: Path) -> dict[str, frozenset[str]]:
+    """Files that committed but unfinished writes put into version folders, by folder name.
+
+    Until the next writing run finishes such a write, some of its files may
+    already lie in the version folder without the listing that explains
+    them (``MANIFEST.json``, ``REGRESSIONS.json``: moved last); a check must
+    count them as part of the write, not report them as stale.
+    """
+    if not family_folder.is_dir():
+        return {}
+    found: dict[str, frozenset[str]] = {}
+    for child in family_folder.iterdir():
+        match = STAGE_NAME.match(child.name)
+        if match is None or child.is_symlink():
+            continue
+        try:
+            marker = json.loads((child / COMMIT_MARKER).read_text(encoding="utf-8"))
+            files = frozenset(str(name) for name in marker["files"])
+        except (OSError, ValueError, TypeError, KeyError):
+            continue  # no marker: nothing of the write is visible
+        target = match["target"]
+        found[target] = found.get(target, frozenset()) | files
+    return found
 
 
 def clean_leftovers(family_folder: Path) -> list[str]:

@@ -224,7 +224,8 @@ def test_two_recordings_of_a_new_version_at_once_agree(slow: Project) -> None:
 
 # Kills the run at one step of the final commit (store/_commit.py): "stage" when
 # a finished stage is about to be renamed into place as a new version folder,
-# "manifest" when a freeze moves its MANIFEST.json into a recorded version.
+# "manifest" when a freeze moves its MANIFEST.json into a recorded version,
+# "regressions" when --cache-compat-fuzz-save moves its REGRESSIONS.json in.
 KILLER = """\
 import os
 import signal
@@ -239,7 +240,7 @@ def _kill_if(src, dst):
         return
     if (_when == "stage" and src.endswith(".stage")) or (
         _when == "manifest" and dst.endswith("MANIFEST.json")
-    ):
+    ) or (_when == "regressions" and dst.endswith("REGRESSIONS.json")):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -330,6 +331,9 @@ def test_sigkill_between_the_archives_and_the_manifest_is_finished_by_the_next_f
 
     assert not (slow.root / V0 / "MANIFEST.json").exists()  # not frozen yet
     assert [p for p in hidden(slow) if p.endswith("/.commit")]  # the commit was decided
+    check = slow.run("--cache-compat")
+    assert check.ret == 0, check.stdout.str()  # v0 is simply not frozen yet...
+    assert "stale" not in check.stdout.str()  # ...and its moved archives are no store content
 
     again = slow.run("--cache-compat", "--cache-compat-freeze")
     assert again.ret == 0, again.stdout.str()
@@ -343,6 +347,46 @@ def test_sigkill_between_the_archives_and_the_manifest_is_finished_by_the_next_f
         data = (slow.root / V0 / entry["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
     assert slow.run("--cache-compat").ret == 0
+
+
+def test_sigkill_between_fuzz_regressions_and_their_listing_is_finished_by_the_next_save(
+    slow: Project,
+) -> None:
+    """docs/reference.md: fuzz-save writes the crashing inputs and REGRESSIONS.json at once."""
+    from test_fuzz import CARELESS_LOADS, WRAPPED_LOADS, replace_loads
+
+    assert slow.run("--cache-compat", "--cache-compat-freeze").ret == 0
+    replace_loads(slow, CARELESS_LOADS)  # crashes on many fuzzed inputs
+    slow.write("conftest.py", KILLER)
+    fuzz = ("--cache-compat", "-m", "cachecompat_golden", "--cache-compat-fuzz=20")
+    frozen = visible(slow)
+
+    killed(slow, start(slow, *fuzz, "--cache-compat-fuzz-save", delay=0, kill_at="regressions"))
+    (slow.root / "conftest.py").unlink()  # in-process runs must not load the killer
+
+    assert not (slow.root / V0 / "REGRESSIONS.json").exists()  # nothing kept yet
+    assert [p for p in hidden(slow) if p.endswith("/.commit")]  # the commit was decided
+    check = slow.run("--cache-compat")
+    assert check.ret == 0, check.stdout.str()  # the frozen archives load; no regression listed
+    assert "stale" not in check.stdout.str()  # and no half-kept input is store content
+
+    again = slow.run(*fuzz, "--cache-compat-fuzz-save")
+    assert again.ret == 1  # the careless loader still crashes
+    assert "finished the interrupted write" in again.stdout.str()
+    assert hidden(slow) == []
+    entries = json.loads(slow.read(f"{V0}/REGRESSIONS.json"))["archives"]
+    assert entries
+    listed = {f"simple/v0/{entry['file']}" for entry in entries}
+    after = visible(slow)
+    assert {path for path in after if path not in frozen} == listed | {"simple/v0/REGRESSIONS.json"}
+    for entry in entries:
+        data = (slow.root / V0 / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert {path: after[path] for path in frozen} == frozen  # the frozen version untouched
+    replace_loads(slow, WRAPPED_LOADS)
+    fixed = slow.run("--cache-compat")
+    assert fixed.ret == 0, fixed.stdout.str()
+    assert f"{len(entries)} rejected" in fixed.stdout.str()
 
 
 def test_without_fcntl_runs_lock_and_write(project: Project) -> None:

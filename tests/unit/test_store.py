@@ -196,3 +196,31 @@ def test_the_lock_file_lies_outside_the_folder(tmp_path: Path) -> None:
     path = store.lock_path(folder)
     assert tmp_path not in path.parents
     assert path == store.lock_path(tmp_path / "store" / ".." / "store" / "simple")
+
+
+def test_unfinished_commits_lists_the_files_of_committed_stages_only(tmp_path: Path) -> None:
+    """A committed write killed half-way: its files already moved in are not store content."""
+    family = tmp_path / "simple"
+    version = family / "v0"
+    (version / "archives").mkdir(parents=True)
+    files = {"archives/a-0.bin": b"\x01", "MANIFEST.json": b"{}"}
+    real_replace = os.replace
+
+    def killed_at_the_manifest(source: str | Path, destination: str | Path) -> None:
+        if str(destination).endswith("MANIFEST.json"):
+            raise KeyboardInterrupt  # the run dies before its listing is in place
+        real_replace(source, destination)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "replace", killed_at_the_manifest)
+        with pytest.raises(KeyboardInterrupt):
+            store.write_version(version, files)
+    (family / ".v1.k3j2h1g0.stage").mkdir()  # not committed: nothing of it is visible
+    (family / ".v1.k3j2h1g0.stage" / "a.layout.json").write_bytes(b"{}")
+
+    assert tree(version) == {"archives/a-0.bin": b"\x01"}
+    assert store.unfinished_commits(family) == {"v0": frozenset(files)}
+
+    store.clean_leftovers(family)
+    assert tree(version) == files
+    assert store.unfinished_commits(family) == {}
