@@ -52,15 +52,22 @@ def _imports(tree: ast.AST, in_function: bool = False) -> Iterator[tuple[str, bo
         yield from _imports(node, inside)
 
 
-def _third_party_imports() -> list[tuple[str, bool, str]]:
+def _all_imports() -> list[tuple[str, bool, str]]:
+    """(top-level module, imported inside a function, file:line) of every import of the package."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for module, in_function, line in _imports(tree):
-            if module in sys.stdlib_module_names or module == "pytest_cachecompat":
-                continue
             found.append((module, in_function, f"{path.relative_to(ROOT)}:{line}"))
     return found
+
+
+def _third_party_imports() -> list[tuple[str, bool, str]]:
+    return [
+        found
+        for found in _all_imports()
+        if found[0] not in sys.stdlib_module_names and found[0] != "pytest_cachecompat"
+    ]
 
 
 def test_every_imported_library_is_a_declared_dependency() -> None:
@@ -85,6 +92,29 @@ def test_every_declared_dependency_is_imported() -> None:
         for dist in providers.get(module, [module])
     }
     assert set(_declared()) - used == set()
+
+
+# How README.md names each operating system the classifiers claim.
+README_NAMES = {"POSIX": "POSIX", "Linux": "Linux", "MacOS": "macOS"}
+
+
+def test_the_readme_states_the_platforms_the_classifiers_claim() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    systems = [
+        c.removeprefix("Operating System :: ").split(" :: ")[-1]
+        for c in project["classifiers"]
+        if c.startswith("Operating System :: ")
+    ]
+    assert systems, "no Operating System classifier"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    platforms = next(p for p in readme.split("\n\n") if p.startswith("**Platforms.**"))
+    for system in systems:
+        assert README_NAMES[system] in platforms, f"{system} is claimed but README.md omits it"
+    if "Windows" not in systems:  # not claimed, so the README must say it is untested
+        assert "Windows" in platforms and "not" in platforms
+    # The lock needs no fcntl (tests/functional/test_atomicity.py runs without it).
+    assert "Nothing needs `fcntl`" in platforms
+    assert not [where for module, _, where in _all_imports() if module == "fcntl"]
 
 
 def _installed_closure(names: set[str]) -> set[str]:
