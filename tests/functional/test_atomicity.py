@@ -353,7 +353,8 @@ def test_sigkill_between_fuzz_regressions_and_their_listing_is_finished_by_the_n
     slow: Project,
 ) -> None:
     """docs/reference.md: fuzz-save writes the crashing inputs and REGRESSIONS.json at once."""
-    from test_fuzz import CARELESS_LOADS, WRAPPED_LOADS, replace_loads
+    from helpers import CARELESS_LOADS
+    from test_fuzz import WRAPPED_LOADS, replace_loads
 
     assert slow.run("--cache-compat", "--cache-compat-freeze").ret == 0
     replace_loads(slow, CARELESS_LOADS)  # crashes on many fuzzed inputs
