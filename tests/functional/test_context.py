@@ -1,4 +1,4 @@
-"""Loader context: what a reader needs beside the bytes (issue 12).
+"""Loader context: what a reader needs beside the bytes (docs/configuration.md).
 
 An HTTP cache's ``loads(data, request)`` needs the request an entry
 answers. ``context = "module:factory"`` builds that object once per family

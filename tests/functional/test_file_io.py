@@ -1,4 +1,4 @@
-"""Caches that are files, folders or databases: ``io = "path"`` (issue 12, Done-when 4).
+"""Caches that are files, folders or databases: ``io = "path"`` (docs/configuration.md).
 
 ``dumps(obj, path)`` writes the cache at a path the plugin gives, and
 ``loads(path)`` reads it, so the project's real read path is what the golden

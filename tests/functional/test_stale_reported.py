@@ -1,4 +1,4 @@
-"""The stale-store scan takes archive lists from this run's golden items (issue 14).
+"""The stale-store scan takes archive lists from this run's golden items (docs/performance.md).
 
 Under xdist the controller reads no manifest itself; an archive that no
 manifest lists must still be reported, with and without ``-n 2``, and an
