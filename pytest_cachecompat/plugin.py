@@ -130,6 +130,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:
+    # glue.is_xdist_worker says the same, but importing glue here would load
+    # the whole plugin in every pytest run, also without --cache-compat.
     return hasattr(config, "workerinput")
 
 

@@ -13,6 +13,7 @@ from ._finish import finish_run
 from ._only_checks import markexpr_selects_only_checks, only_checks_selected, skips_file
 from ._record import clean_store, take_results
 from ._session import read_options, run_from_config
+from ._xdist import is_xdist_worker
 
 __all__ = [
     "RESULT_PROPERTY",
@@ -22,6 +23,7 @@ __all__ = [
     "StoreCollector",
     "clean_store",
     "finish_run",
+    "is_xdist_worker",
     "markexpr_selects_only_checks",
     "only_checks_selected",
     "read_options",

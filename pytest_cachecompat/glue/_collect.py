@@ -20,6 +20,8 @@ import pytest
 
 from pytest_cachecompat.errors import CacheCompatError
 
+from ._xdist import is_xdist_worker
+
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
@@ -181,7 +183,7 @@ class CacheCompatItem(pytest.Item):
 
     def report_result(self, **result: Any) -> None:
         payload = {"family": self.family.name, "version": str(self.family.version), **result}
-        if hasattr(self.config, "workerinput"):
+        if is_xdist_worker(self.config):
             # An xdist worker sends one JSON text, not the dict: execnet
             # serializes reports in Python, and a golden item's 1,000 archive
             # results cost more there than checking them (docs/performance.md,

@@ -11,6 +11,8 @@ import pytest
 from pytest_cachecompat import discover
 from pytest_cachecompat.kinds import qualified_name
 
+from ._xdist import is_xdist_worker
+
 if TYPE_CHECKING:
     from pytest_cachecompat.config import ResolvedFamily
 
@@ -142,7 +144,7 @@ class DiscoverPlugin:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if hasattr(self.config, "workerinput"):
+        if is_xdist_worker(self.config):
             return
         terminalreporter.section(discover.SECTION)
         for line in self.summary_lines():
@@ -196,7 +198,7 @@ def _origin(cls: object) -> type:
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
     """The xdist controller runs no tests: only its workers need watching."""
-    if hasattr(config, "workerinput"):
+    if is_xdist_worker(config):
         return False
     numprocesses = getattr(config.option, "numprocesses", None)
     dist = getattr(config.option, "dist", "no")

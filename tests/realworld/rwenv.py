@@ -244,6 +244,12 @@ def environments(releases: Sequence[Release]) -> list[Environment]:
 ADOPTERS = Path(__file__).parent / "adopters"
 
 
+def store_files(project: Path) -> dict[str, bytes]:
+    """Every file of the project's store (``tests/cachecompat``) and its bytes."""
+    store = project / "tests" / "cachecompat"
+    return {str(p.relative_to(store)): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+
+
 def copy_adopter(name: str, target: Path) -> Path:
     """A fresh copy of the adopter project ``adopters/<name>`` at ``target``."""
     shutil.copytree(ADOPTERS / name, target, ignore=shutil.ignore_patterns("__pycache__"))

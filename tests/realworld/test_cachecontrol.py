@@ -28,6 +28,7 @@ from rwenv import (
     environments,
     record_and_freeze,
     shared_project,
+    store_files,
 )
 
 pytestmark = pytest.mark.realworld
@@ -141,11 +142,6 @@ def test_fuzzing_finds_that_0_14_crashes_on_corrupted_entries(
     ), run
 
 
-def _store_bytes(project: Path) -> dict[str, bytes]:
-    store = project / "tests" / "cachecompat"
-    return {str(p.relative_to(store)): p.read_bytes() for p in store.rglob("*") if p.is_file()}
-
-
 @pytest.mark.parametrize("seed", ["0", "4242"])
 def test_nothing_changed_passes_under_any_hash_seed(
     app: Path, envs: dict[str, Environment], seed: str
@@ -153,11 +149,11 @@ def test_nothing_changed_passes_under_any_hash_seed(
     # The store was written under random hash seeds; HTTP headers are dicts
     # and sets of names. A seed is no change to the format, so the whole gate
     # (layouts, serialized forms, golden archives) passes and writes nothing.
-    before = _store_bytes(app)
+    before = store_files(app)
 
     run = envs["0.14"].pytest(app, "--cache-compat", environ={"PYTHONHASHSEED": seed})
 
     assert run.ret == 0, run
     assert {record["outcome"] for record in run.family("http")["records"]} == {"passed"}, run
     assert run.archives("http", "0.14.4") == dict.fromkeys(ARCHIVES, "loaded"), run
-    assert _store_bytes(app) == before
+    assert store_files(app) == before

@@ -20,7 +20,14 @@ import re
 from pathlib import Path
 
 import pytest
-from rwenv import Environment, Release, copy_adopter, environments, record_and_freeze
+from rwenv import (
+    Environment,
+    Release,
+    copy_adopter,
+    environments,
+    record_and_freeze,
+    store_files,
+)
 
 pytestmark = pytest.mark.realworld
 
@@ -29,11 +36,6 @@ PARSO_0_8 = Release("parso-0.8.0", ("parso==0.8.0",))
 
 MODULE = "tests/cachecompat/parser::layout[parso.python.tree:Module]"
 NAMED_EXPR = "tests/cachecompat/parser::layout[parso.python.tree:NamedExpr]"
-
-
-def _store(project: Path) -> dict[str, bytes]:
-    store = project / "tests" / "cachecompat"
-    return {str(p.relative_to(store)): p.read_bytes() for p in store.rglob("*") if p.is_file()}
 
 
 def _records(run_report: dict[str, object]) -> dict[str, str]:
@@ -56,7 +58,7 @@ def test_upgrade_to_0_8_fails_on_the_new_tree_class_under_the_same_version(
     assert frozen.archives("parser", "33") == {
         "archives/parso.python.tree.Module-0.bin": "loaded"
     }, frozen
-    recorded = _store(project)
+    recorded = store_files(project)
 
     run = new.pytest(project, "--cache-compat")
 
@@ -86,7 +88,7 @@ def test_upgrade_to_0_8_fails_on_the_new_tree_class_under_the_same_version(
     # And --snapshot-update cannot make it pass: v33 is recorded, so it is frozen.
     update = new.pytest(project, "--cache-compat", "--snapshot-update")
     assert update.ret == 1, update
-    assert _store(project) == recorded
+    assert store_files(project) == recorded
 
 
 @pytest.mark.parametrize("seed", ["0", "4242"])
@@ -99,7 +101,7 @@ def test_an_unchanged_release_passes_under_any_hash_seed(
     _, new = envs
     project = copy_adopter("parso", tmp_path / "tool")
     record_and_freeze(new, project)
-    recorded = _store(project)
+    recorded = store_files(project)
 
     run = new.pytest(project, "--cache-compat", environ={"PYTHONHASHSEED": seed})
 
@@ -107,4 +109,4 @@ def test_an_unchanged_release_passes_under_any_hash_seed(
     assert run.report is not None
     assert set(_records(run.report).values()) == {"passed"}, run
     assert run.archives("parser", "33") == {"archives/parso.python.tree.Module-0.bin": "loaded"}
-    assert _store(project) == recorded
+    assert store_files(project) == recorded
