@@ -145,18 +145,26 @@ class CacheCompatPlugin:
         self.selection: NodeIdSelection | None = None
         # Set when the selection can match only the plugin's checks: test files stay uncollected.
         self.only_checks: str | None = None
+        # The kinds of check that the run's -m can select; the others are not built.
+        self.check_kinds: frozenset[str] = frozenset()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # tryfirst: under xdist the controller freezes before workers start and collect.
         from pytest_cachecompat.config import ConfigError
-        from pytest_cachecompat.glue import NodeIdSelection, only_checks_selected, run_from_config
+        from pytest_cachecompat.glue import (
+            NodeIdSelection,
+            only_checks_selected,
+            run_from_config,
+            selected_check_kinds,
+        )
 
         try:
             self.run = run_from_config(self.config)
             self.selection = NodeIdSelection.rewrite_args(self.config, self.run.settings.store)
             self._check_store_is_collected(self.run)
             self.only_checks = only_checks_selected(self.config, self.run.settings.store)
+            self.check_kinds = selected_check_kinds(self.config)
             if not is_xdist_worker(self.config):
                 report_path = self.config.getoption("cachecompat_report", None)
                 if report_path:
@@ -226,6 +234,7 @@ class CacheCompatPlugin:
                     path=run.settings.store,
                     nodeid=rootdir_relative(self.config, run.settings.store),
                     run=run,
+                    kinds=self.check_kinds,
                 )
             )
         return report

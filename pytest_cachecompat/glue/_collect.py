@@ -122,11 +122,16 @@ class NodeIdSelection:
 
 
 class StoreCollector(pytest.Collector):
-    """The store folder: one child per family."""
+    """The store folder: one child per family.
 
-    def __init__(self, *, run: Run, **kwargs: Any) -> None:
+    ``kinds`` are the kinds of check to build (``"layout"``, ``"golden"``):
+    those the run's ``-m`` can select (glue/_only_checks.py).
+    """
+
+    def __init__(self, *, run: Run, kinds: frozenset[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.run = run
+        self.kinds = kinds
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         for family in self.run.families:
@@ -149,19 +154,24 @@ class FamilyCollector(pytest.Collector):
     def collect(self) -> Iterator[pytest.Item]:
         from pytest_cachecompat.golden import archived_versions
 
-        run: Run = self.parent.run  # type: ignore[union-attr]
-        roots = set(self.family.records)
-        for name, cls in run.record_types(self.family).items():
-            yield LayoutItem.from_parent(
-                self,
-                name=f"layout[{name}]",
-                record=name,
-                record_type=cls,
-                is_root=cls in roots,
-                run=run,
-            )
-        for version in archived_versions(self.family):
-            yield GoldenItem.from_parent(self, name=f"golden[v{version}]", version=version, run=run)
+        store: StoreCollector = self.parent  # type: ignore[assignment]
+        run = store.run
+        if "layout" in store.kinds:
+            roots = set(self.family.records)
+            for name, cls in run.record_types(self.family).items():
+                yield LayoutItem.from_parent(
+                    self,
+                    name=f"layout[{name}]",
+                    record=name,
+                    record_type=cls,
+                    is_root=cls in roots,
+                    run=run,
+                )
+        if "golden" in store.kinds:
+            for version in archived_versions(self.family):
+                yield GoldenItem.from_parent(
+                    self, name=f"golden[v{version}]", version=version, run=run
+                )
 
 
 def _check_function() -> None:

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 PLUGIN_MARKS = frozenset({MARK, LAYOUT_MARK, GOLDEN_MARK})
+# The markers each kind of generated item carries.
+CHECK_MARKS = {
+    "layout": frozenset({MARK, LAYOUT_MARK}),
+    "golden": frozenset({MARK, GOLDEN_MARK}),
+}
+CHECK_KINDS = frozenset(CHECK_MARKS)
 # An expression with more marker terms than this is not analysed (2**N evaluations at worst);
 # the run then collects everything, as without this module.
 MAX_EVALUATIONS = 4096
@@ -48,37 +54,62 @@ def only_checks_selected(config: pytest.Config, store: Path) -> str | None:
 
 
 def markexpr_selects_only_checks(markexpr: str) -> bool:
-    """Whether ``markexpr`` is false for every item that has no cachecompat marker.
+    """Whether ``markexpr`` is false for every item that has no cachecompat marker."""
+    return not markexpr_can_select(markexpr, frozenset())
+
+
+def selected_check_kinds(config: pytest.Config) -> frozenset[str]:
+    """The kinds of check (``"layout"``, ``"golden"``) that the run's ``-m`` can select.
+
+    A kind whose items the expression cannot match is not built at all: a
+    ``-m cachecompat_golden`` run inspects no record type for layout items it
+    would only deselect. Without ``-m``, or with an expression too large to
+    analyse, both kinds are built.
+    """
+    markexpr = config.getoption("markexpr", "") or ""
+    if not markexpr:
+        return CHECK_KINDS
+    return frozenset(
+        kind for kind in CHECK_KINDS if markexpr_can_select(markexpr, CHECK_MARKS[kind])
+    )
+
+
+def markexpr_can_select(markexpr: str, plugin_marks: frozenset[str]) -> bool:
+    """Whether ``markexpr`` can be true for an item with exactly these of the plugin's markers.
 
     The expression is evaluated for every truth assignment of its other marker
     terms (each ``name`` or ``name(kw=...)`` taken as independent, which can
-    only add assignments), with the plugin's markers false. Evaluation is lazy,
-    so the assignments are explored as a decision tree: a term is branched on
-    only where the evaluation reaches it.
+    only add assignments: another plugin or a conftest may add markers to any
+    item). Evaluation is lazy, so the assignments are explored as a decision
+    tree: a term is branched on only where the evaluation reaches it. When in
+    doubt (a malformed or too large expression) the answer is yes.
     """
     try:
         from _pytest.mark.expression import Expression
 
         expression = Expression.compile(markexpr)
     except (ImportError, SyntaxError):
-        return False  # pytest reports a bad expression itself; collect as usual
+        return True  # pytest reports a bad expression itself; collect as usual
     pending: list[dict[tuple[object, ...], bool]] = [{}]
     evaluations = 0
     while pending:
         evaluations += 1
         if evaluations > MAX_EVALUATIONS:
-            return False
-        if expression.evaluate(_matcher(pending.pop(), pending)):
-            return False  # an ordinary item with these markers would be selected
-    return True
+            return True
+        if expression.evaluate(_matcher(pending.pop(), pending, plugin_marks)):
+            return True
+    return False
 
 
 def _matcher(
-    assignment: dict[tuple[object, ...], bool], pending: list[dict[tuple[object, ...], bool]]
+    assignment: dict[tuple[object, ...], bool],
+    pending: list[dict[tuple[object, ...], bool]],
+    plugin_marks: frozenset[str],
 ) -> Callable[..., bool]:
     def matcher(name: str, /, **kwargs: object) -> bool:
         if name in PLUGIN_MARKS:
-            return False
+            # The plugin adds its markers without arguments.
+            return name in plugin_marks and not kwargs
         term = (name, *sorted(kwargs.items()))
         if term not in assignment:
             # Explore this path with the term false; queue the same path with it true.

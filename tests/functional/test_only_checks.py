@@ -143,3 +143,65 @@ def test_without_the_flag_marker_selection_collects_as_before(broken: Project) -
 
     assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout.str()
     assert imported(broken) == ["tests/sub/test_deeper.imported", "tests/test_broken.imported"]
+
+
+# A conftest plugin that sees the items before -m deselects any: what was built.
+BUILT_ITEMS_CONFTEST = """\
+import pathlib
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    built = pathlib.Path(__file__).with_name("built.txt")
+    with built.open("a") as out:
+        out.writelines(item.nodeid + "\\n" for item in items)
+"""
+
+
+def built(project: Project) -> list[str]:
+    built_file = project.root / "built.txt"
+    return sorted(built_file.read_text().split()) if built_file.exists() else []
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
+def test_a_golden_selection_builds_no_layout_item(broken: Project, workers: tuple[str]) -> None:
+    frozen = broken.run("--cache-compat", "--cache-compat-freeze", "-m", "cachecompat")
+    assert frozen.ret == 0, frozen.stdout.str()
+    broken.write("conftest.py", BUILT_ITEMS_CONFTEST)
+
+    result = broken.run("--cache-compat", "-m", "cachecompat_golden", "-rA", *workers)
+
+    assert result.ret == 0, result.stdout.str()
+    assert outcomes(result) == {GOLDEN_V0: "PASSED"}
+    # Every process that collected (one, or each of two workers) built only the golden item.
+    assert set(built(broken)) == {GOLDEN_V0}
+    assert len(built(broken)) == (2 if workers else 1)
+    result.assert_outcomes(passed=1)
+
+
+def test_a_layout_selection_builds_no_golden_item(broken: Project) -> None:
+    frozen = broken.run("--cache-compat", "--cache-compat-freeze", "-m", "cachecompat")
+    assert frozen.ret == 0, frozen.stdout.str()
+    broken.write("conftest.py", BUILT_ITEMS_CONFTEST)
+
+    result = broken.run("--cache-compat", "-m", "cachecompat_layout and not slow", "-rA")
+
+    assert result.ret == 0, result.stdout.str()
+    assert outcomes(result) == LAYOUTS
+    assert built(broken) == sorted(LAYOUTS)
+
+
+def test_a_keyword_selection_builds_both_kinds(broken: Project) -> None:
+    # -k matches names, which cannot be known before the items exist.
+    frozen = broken.run("--cache-compat", "--cache-compat-freeze", "-m", "cachecompat")
+    assert frozen.ret == 0, frozen.stdout.str()
+    broken.write("conftest.py", BUILT_ITEMS_CONFTEST)
+
+    result = broken.run("--cache-compat", "-m", "cachecompat", "-k", "golden", "-rA")
+
+    assert result.ret == 0, result.stdout.str()
+    assert outcomes(result) == {GOLDEN_V0: "PASSED"}
+    assert built(broken) == sorted([*LAYOUTS, GOLDEN_V0])
+    result.assert_outcomes(passed=1, deselected=3)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_cachecompat.glue import markexpr_selects_only_checks
+from pytest_cachecompat.glue import markexpr_can_select, markexpr_selects_only_checks
+
+LAYOUT = frozenset({"cachecompat", "cachecompat_layout"})
+GOLDEN = frozenset({"cachecompat", "cachecompat_golden"})
 
 
 @pytest.mark.parametrize(
@@ -49,3 +52,24 @@ def test_an_expression_too_large_to_analyse_collects_as_usual() -> None:
     clauses = " and ".join(f"(a{i} or b{i})" for i in range(13))
     assert not markexpr_selects_only_checks(f"{clauses} and cachecompat")
     assert markexpr_selects_only_checks(f"cachecompat and {clauses}")
+
+
+@pytest.mark.parametrize(
+    ("markexpr", "layout", "golden"),
+    [
+        ("cachecompat", True, True),
+        ("cachecompat_golden", False, True),
+        ("cachecompat_layout and not slow", True, False),
+        ("not cachecompat_layout", False, True),
+        ("cachecompat and not cachecompat_golden", True, False),
+        ("slow", True, True),  # a conftest may mark any item slow
+        ("cachecompat_golden(reason=1)", False, False),  # the plugin's markers take no arguments
+        ("not cachecompat", False, False),
+        ("not (", True, True),  # malformed: pytest reports it; build everything
+    ],
+)
+def test_which_kinds_of_check_an_expression_can_select(
+    markexpr: str, layout: bool, golden: bool
+) -> None:
+    assert markexpr_can_select(markexpr, LAYOUT) is layout
+    assert markexpr_can_select(markexpr, GOLDEN) is golden
