@@ -3,7 +3,8 @@
 The project's ordinary test modules write a marker file and then raise at
 import, so a run that imported one would both leave the file and fail with a
 collection error. Conftest files still load: a conftest in a sub-folder
-leaves its own marker.
+leaves its own marker. Likewise a run builds only the kinds of check (layout,
+golden) that its ``-m`` can select: a conftest hook lists what was built.
 """
 
 from __future__ import annotations
@@ -160,48 +161,47 @@ def pytest_collection_modifyitems(items):
 """
 
 
+@pytest.fixture
+def watched(broken: Project) -> Project:
+    """The broken project with v0 frozen, and a conftest that lists the items built."""
+    frozen = broken.run("--cache-compat", "--cache-compat-freeze", "-m", "cachecompat")
+    assert frozen.ret == 0, frozen.stdout.str()
+    broken.write("conftest.py", BUILT_ITEMS_CONFTEST)
+    return broken
+
+
 def built(project: Project) -> list[str]:
     built_file = project.root / "built.txt"
     return sorted(built_file.read_text().split()) if built_file.exists() else []
 
 
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
-def test_a_golden_selection_builds_no_layout_item(broken: Project, workers: tuple[str]) -> None:
-    frozen = broken.run("--cache-compat", "--cache-compat-freeze", "-m", "cachecompat")
-    assert frozen.ret == 0, frozen.stdout.str()
-    broken.write("conftest.py", BUILT_ITEMS_CONFTEST)
-
-    result = broken.run("--cache-compat", "-m", "cachecompat_golden", "-rA", *workers)
+def test_a_golden_selection_builds_no_layout_item(
+    watched: Project, workers: tuple[str, ...]
+) -> None:
+    result = watched.run("--cache-compat", "-m", "cachecompat_golden", "-rA", *workers)
 
     assert result.ret == 0, result.stdout.str()
     assert outcomes(result) == {GOLDEN_V0: "PASSED"}
     # Every process that collected (one, or each of two workers) built only the golden item.
-    assert set(built(broken)) == {GOLDEN_V0}
-    assert len(built(broken)) == (2 if workers else 1)
+    assert set(built(watched)) == {GOLDEN_V0}
+    assert len(built(watched)) == (2 if workers else 1)
     result.assert_outcomes(passed=1)
 
 
-def test_a_layout_selection_builds_no_golden_item(broken: Project) -> None:
-    frozen = broken.run("--cache-compat", "--cache-compat-freeze", "-m", "cachecompat")
-    assert frozen.ret == 0, frozen.stdout.str()
-    broken.write("conftest.py", BUILT_ITEMS_CONFTEST)
-
-    result = broken.run("--cache-compat", "-m", "cachecompat_layout and not slow", "-rA")
+def test_a_layout_selection_builds_no_golden_item(watched: Project) -> None:
+    result = watched.run("--cache-compat", "-m", "cachecompat_layout and not slow", "-rA")
 
     assert result.ret == 0, result.stdout.str()
     assert outcomes(result) == LAYOUTS
-    assert built(broken) == sorted(LAYOUTS)
+    assert built(watched) == sorted(LAYOUTS)
 
 
-def test_a_keyword_selection_builds_both_kinds(broken: Project) -> None:
+def test_a_keyword_selection_builds_both_kinds(watched: Project) -> None:
     # -k matches names, which cannot be known before the items exist.
-    frozen = broken.run("--cache-compat", "--cache-compat-freeze", "-m", "cachecompat")
-    assert frozen.ret == 0, frozen.stdout.str()
-    broken.write("conftest.py", BUILT_ITEMS_CONFTEST)
-
-    result = broken.run("--cache-compat", "-m", "cachecompat", "-k", "golden", "-rA")
+    result = watched.run("--cache-compat", "-m", "cachecompat", "-k", "golden", "-rA")
 
     assert result.ret == 0, result.stdout.str()
     assert outcomes(result) == {GOLDEN_V0: "PASSED"}
-    assert built(broken) == sorted([*LAYOUTS, GOLDEN_V0])
+    assert built(watched) == sorted([*LAYOUTS, GOLDEN_V0])
     result.assert_outcomes(passed=1, deselected=3)
