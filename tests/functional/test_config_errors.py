@@ -194,29 +194,31 @@ def test_bad_declaration_is_a_usage_error(
     assert broken.store_state() == before
 
 
+def hook_family(*, dumps: str) -> str:
+    """A conftest declaring the family "simple" by the hook, with ``dumps`` from mypkg.cache."""
+    return f"""\
+import pytest_cachecompat
+
+
+def pytest_cachecompat_families(config):
+    return [
+        pytest_cachecompat.Family(
+            name="simple",
+            version="mypkg.cache:SIMPLE_CACHE_VERSION",
+            records=["mypkg.models:File"],
+            dumps="mypkg.cache:{dumps}",
+            loads="mypkg.cache:loads",
+        )
+    ]
+"""
+
+
 def test_bad_declaration_from_a_conftest_hook_is_a_usage_error(broken: Project) -> None:
     broken.write(
         "pyproject.toml",
         '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n',
     )
-    broken.write(
-        "tests/conftest.py",
-        """\
-        import pytest_cachecompat
-
-
-        def pytest_cachecompat_families(config):
-            return [
-                pytest_cachecompat.Family(
-                    name="simple",
-                    version="mypkg.cache:SIMPLE_CACHE_VERSION",
-                    records=["mypkg.models:File"],
-                    dumps="mypkg.cache:SIMPLE_CACHE_VERSION",
-                    loads="mypkg.cache:loads",
-                )
-            ]
-        """,
-    )
+    broken.write("tests/conftest.py", hook_family(dumps="SIMPLE_CACHE_VERSION"))
     result = broken.run("--cache-compat")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()
@@ -226,24 +228,7 @@ def test_bad_declaration_from_a_conftest_hook_is_a_usage_error(broken: Project) 
 
 
 def test_family_declared_twice_is_a_usage_error(broken: Project) -> None:
-    broken.write(
-        "tests/conftest.py",
-        """\
-        import pytest_cachecompat
-
-
-        def pytest_cachecompat_families(config):
-            return [
-                pytest_cachecompat.Family(
-                    name="simple",
-                    version="mypkg.cache:SIMPLE_CACHE_VERSION",
-                    records=["mypkg.models:File"],
-                    dumps="mypkg.cache:dumps",
-                    loads="mypkg.cache:loads",
-                )
-            ]
-        """,
-    )
+    broken.write("tests/conftest.py", hook_family(dumps="dumps"))
     result = broken.run("--cache-compat")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "family 'simple' is declared twice" in result.stderr.str()
