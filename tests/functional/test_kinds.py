@@ -187,6 +187,17 @@ def _after_class_line(name: str, base: str = "") -> Edit:
     return (MODELS, line, line + DOC_AND_METHOD)
 
 
+# A plain class that pickles itself through __reduce__ (two cases below).
+REDUCING_VERSION = """\
+class Version:
+    def __init__(self, text: str, epoch: int = 0):
+        self.text = text
+        self.epoch = epoch
+
+    def __reduce__(self):
+        return (Version, (self.text, self.epoch))
+"""
+
 CASES = [
     # --- pydantic v2 ---------------------------------------------------------
     Case(
@@ -434,15 +445,7 @@ class Settings:
     ),
     Case(
         id="pickle-reduce",
-        models="""\
-class Version:
-    def __init__(self, text: str, epoch: int = 0):
-        self.text = text
-        self.epoch = epoch
-
-    def __reduce__(self):
-        return (Version, (self.text, self.epoch))
-""",
+        models=REDUCING_VERSION,
         cache=PICKLE,
         records=("mypkg.models:Version",),
         harmless=(_after_class_line("Version"),),
@@ -455,15 +458,7 @@ class Version:
     Case(
         # The plugin cannot see inside __reduce__: the serialized form catches it.
         id="pickle-reduce-payload",
-        models="""\
-class Version:
-    def __init__(self, text: str, epoch: int = 0):
-        self.text = text
-        self.epoch = epoch
-
-    def __reduce__(self):
-        return (Version, (self.text, self.epoch))
-""",
+        models=REDUCING_VERSION,
         cache=PICKLE,
         records=("mypkg.models:Version",),
         harmless=(_after_class_line("Version"),),
