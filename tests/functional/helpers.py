@@ -29,6 +29,37 @@ def loads(data):
 """
 
 
+# The keys of the little project's family, as Python source for a conftest hook.
+HOOK_FAMILY_KEYS = {
+    "name": '"simple"',
+    "version": '"mypkg.cache:SIMPLE_CACHE_VERSION"',
+    "records": '["mypkg.models:File"]',
+    "dumps": '"mypkg.cache:dumps"',
+    "loads": '"mypkg.cache:loads"',
+}
+
+
+def family_hook_conftest(**keys: str | None) -> str:
+    """A conftest declaring the family "simple" by the hook.
+
+    Each key's value is Python source replacing the default; ``None`` leaves
+    the key out (a misspelt key is added as given).
+    """
+    merged = {**HOOK_FAMILY_KEYS, **keys}
+    arguments = "".join(
+        f"            {key}={value},\n" for key, value in merged.items() if value is not None
+    )
+    return (
+        "import pytest_cachecompat\n\n\n"
+        "def pytest_cachecompat_families(config):\n"
+        "    return [\n"
+        "        pytest_cachecompat.Family(\n"
+        f"{arguments}"
+        "        )\n"
+        "    ]\n"
+    )
+
+
 def outcomes(result: pytest.RunResult) -> dict[str, str]:
     """``{node id: PASSED|FAILED|...}`` from the ``-rA`` short summary."""
     found: dict[str, str] = {}

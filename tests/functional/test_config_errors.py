@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from helpers import assert_clean
+from helpers import assert_clean, family_hook_conftest
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -194,31 +194,14 @@ def test_bad_declaration_is_a_usage_error(
     assert broken.store_state() == before
 
 
-def hook_family(*, dumps: str) -> str:
-    """A conftest declaring the family "simple" by the hook, with ``dumps`` from mypkg.cache."""
-    return f"""\
-import pytest_cachecompat
-
-
-def pytest_cachecompat_families(config):
-    return [
-        pytest_cachecompat.Family(
-            name="simple",
-            version="mypkg.cache:SIMPLE_CACHE_VERSION",
-            records=["mypkg.models:File"],
-            dumps="mypkg.cache:{dumps}",
-            loads="mypkg.cache:loads",
-        )
-    ]
-"""
-
-
 def test_bad_declaration_from_a_conftest_hook_is_a_usage_error(broken: Project) -> None:
     broken.write(
         "pyproject.toml",
         '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n',
     )
-    broken.write("tests/conftest.py", hook_family(dumps="SIMPLE_CACHE_VERSION"))
+    broken.write(
+        "tests/conftest.py", family_hook_conftest(dumps='"mypkg.cache:SIMPLE_CACHE_VERSION"')
+    )
     result = broken.run("--cache-compat")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()
@@ -228,7 +211,7 @@ def test_bad_declaration_from_a_conftest_hook_is_a_usage_error(broken: Project) 
 
 
 def test_family_declared_twice_is_a_usage_error(broken: Project) -> None:
-    broken.write("tests/conftest.py", hook_family(dumps="dumps"))
+    broken.write("tests/conftest.py", family_hook_conftest())
     result = broken.run("--cache-compat")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "family 'simple' is declared twice" in result.stderr.str()
@@ -357,21 +340,7 @@ def test_store_outside_an_explicit_path_argument_is_a_note(project: Project) -> 
 
 # --- mistakes inside the conftest hook -----------------------------------------------------------
 
-HOOK_WITH_A_TYPO = """\
-import pytest_cachecompat
-
-
-def pytest_cachecompat_families(config):
-    return [
-        pytest_cachecompat.Family(
-            name="simple",
-            version="mypkg.cache:SIMPLE_CACHE_VERSION",
-            recods=["mypkg.models:File"],
-            dumps="mypkg.cache:dumps",
-            loads="mypkg.cache:loads",
-        )
-    ]
-"""
+HOOK_WITH_A_TYPO = family_hook_conftest(records=None, recods='["mypkg.models:File"]')
 
 HOOK_THAT_RAISES = """\
 def pytest_cachecompat_families(config):

@@ -10,7 +10,7 @@ import shutil
 from typing import TYPE_CHECKING
 
 import pytest
-from helpers import assert_clean, outcomes
+from helpers import assert_clean, family_hook_conftest, outcomes
 
 if TYPE_CHECKING:
     from conftest import Project
@@ -390,22 +390,7 @@ def test_released_mode_re_recording_rewrites_the_changelog(recorded: Project) ->
 
 # --- the same family declared in a conftest ------------------------------------------------------
 
-HOOK_CONFTEST = """\
-import pytest_cachecompat
-
-
-def pytest_cachecompat_families(config):
-    return [
-        pytest_cachecompat.Family(
-            name="simple",
-            version="mypkg.cache:SIMPLE_CACHE_VERSION",
-            records=["mypkg.models:File"],
-            dumps="mypkg.cache:dumps",
-            loads="mypkg.cache:loads",
-            rejects=["mypkg.cache:CacheMiss"],
-        )
-    ]
-"""
+HOOK_CONFTEST = family_hook_conftest(rejects='["mypkg.cache:CacheMiss"]')
 PLAIN_PYPROJECT = """\
 [tool.pytest.ini_options]
 testpaths = ["tests"]
