@@ -8,7 +8,9 @@
 (b) ``pytest --cache-compat -m cachecompat`` against the floor
     (``benchmarks/floor.py``: the same dumps/loads calls in a plain loop;
     target at most 1.5x) and against the same checks hand-written as ordinary
-    syrupy tests (``baseline_tests/`` of the project; target: faster).
+    syrupy tests (``baseline_tests/`` of the project; target: faster); also
+    shown beside them, pytest alone running as many items that do nothing,
+    and the floor run as one pytest test.
 (c) peak memory (max RSS) of the plugin run of (b) (target: under 200 MB).
 (d) ``--cache-compat-fuzz``: loader calls per second for the project's msgpack
     loader, on one core (target: 20,000/s), measured end to end as the extra
@@ -268,6 +270,29 @@ def noop_items_project(count: int) -> Path:
     return folder
 
 
+FLOOR_TEST = """\
+import sys
+from pathlib import Path
+
+sys.path.insert(0, {benchmarks!r})
+
+import floor
+
+
+def test_floor():
+    assert floor.main(Path({project!r})) == 0
+"""
+
+
+def floor_test_project(project: Path) -> Path:
+    """A folder whose pytest run is the floor as one test: the floor plus pytest's start-up."""
+    folder = generate.cache_root() / f"floor-test-{project.name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = FLOOR_TEST.format(benchmarks=str(HERE), project=str(project))
+    (folder / "test_floor.py").write_text(text, encoding="utf-8")
+    return folder
+
+
 def plugin_items(project: Path) -> int:
     out = warm_up(pytest_cmd("--cache-compat", "-m", "cachecompat", "--co"), project)
     return sum(1 for line in out.splitlines() if "::" in line)
@@ -280,9 +305,13 @@ def bench_gate(project: Path, runs: int) -> tuple[list[Row], list[Row]]:
     items = plugin_items(project)
     noop = noop_items_project(items)
     bare = Series("pytest", [*pytest_cmd("-p", "no:cachecompat", str(noop / "items.txt"))])
-    for s in (plugin, floor, syrupy, bare):
+    as_test = Series(
+        "floor test",
+        pytest_cmd("-p", "no:cachecompat", str(floor_test_project(project) / "test_floor.py")),
+    )
+    for s in (plugin, floor, syrupy, bare, as_test):
         warm_up(s.cmd, project)
-    interleave([plugin, floor, syrupy, bare], project, runs)
+    interleave([plugin, floor, syrupy, bare, as_test], project, runs)
     to_floor = plugin.cpu / floor.cpu
     to_syrupy = plugin.cpu / syrupy.cpu
     rows = [
@@ -300,6 +329,12 @@ def bench_gate(project: Path, runs: int) -> tuple[list[Row], list[Row]]:
             f"{to_floor:.2f}x CPU ({plugin.wall / floor.wall:.2f}x wall)",
             "<= 1.5x",
             to_floor <= 1.5,
+        ),
+        Row(
+            "(b) the floor run as one pytest test",
+            f"{as_test.show()}; plugin / this = {plugin.cpu / as_test.cpu:.2f}x CPU",
+            "",
+            None,
         ),
         Row(
             "(b) plugin / syrupy tests",
