@@ -145,7 +145,7 @@ class CacheCompatPlugin:
         self.selection: NodeIdSelection | None = None
         # Set when the selection can match only the plugin's checks: test files stay uncollected.
         self.only_checks: str | None = None
-        # The kinds of check that the run's -m can select; the others are not built.
+        # The kinds of check that the run's -m and node ids can select; the others are not built.
         self.check_kinds: frozenset[str] = frozenset()
 
     @pytest.hookimpl(tryfirst=True)
@@ -164,7 +164,9 @@ class CacheCompatPlugin:
             self.selection = NodeIdSelection.rewrite_args(self.config, self.run.settings.store)
             self._check_store_is_collected(self.run)
             self.only_checks = only_checks_selected(self.config, self.run.settings.store)
-            self.check_kinds = selected_check_kinds(self.config)
+            self.check_kinds = selected_check_kinds(
+                self.config, self.selection, self.run.settings.store
+            )
             if not is_xdist_worker(self.config):
                 report_path = self.config.getoption("cachecompat_report", None)
                 if report_path:

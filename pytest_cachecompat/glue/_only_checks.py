@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ._collect import GOLDEN_MARK, LAYOUT_MARK, MARK, rootdir_relative
+from ._collect import GOLDEN_MARK, LAYOUT_MARK, MARK, NodeIdSelection, rootdir_relative
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,20 +58,40 @@ def markexpr_selects_only_checks(markexpr: str) -> bool:
     return not markexpr_can_select(markexpr, frozenset())
 
 
-def selected_check_kinds(config: pytest.Config) -> frozenset[str]:
-    """The kinds of check (``"layout"``, ``"golden"``) that the run's ``-m`` can select.
+def selected_check_kinds(
+    config: pytest.Config, selection: NodeIdSelection | None, store: Path
+) -> frozenset[str]:
+    """The kinds of check (``"layout"``, ``"golden"``) that the run can select.
 
-    A kind whose items the expression cannot match is not built at all: a
-    ``-m cachecompat_golden`` run inspects no record type for layout items it
-    would only deselect. Without ``-m``, or with an expression too large to
-    analyse, both kinds are built.
+    A kind whose items the selection cannot match is not built at all: a
+    ``-m cachecompat_golden`` run, or one given only ``...::golden[v3]`` node
+    ids, inspects no record type for layout items it would only deselect.
+    Without ``-m``, with an expression too large to analyse, or with a path
+    that holds the store, every kind is built. ``-k`` never narrows it: it
+    matches names, which exist only once the items do.
     """
     markexpr = config.getoption("markexpr", "") or ""
-    if not markexpr:
-        return CHECK_KINDS
-    return frozenset(
-        kind for kind in CHECK_KINDS if markexpr_can_select(markexpr, CHECK_MARKS[kind])
-    )
+    kinds = CHECK_KINDS
+    if markexpr:
+        kinds = frozenset(k for k in kinds if markexpr_can_select(markexpr, CHECK_MARKS[k]))
+    if selection is not None:
+        kinds &= _kinds_named(selection, store)
+    return kinds
+
+
+def _kinds_named(selection: NodeIdSelection, store: Path) -> frozenset[str]:
+    """The kinds of check that the node ids and paths on the command line can name."""
+    for path in selection.plain_paths:
+        if path == store or path in store.parents or store in path.parents:
+            return CHECK_KINDS  # a folder collected whole
+    named: set[str] = set()
+    for nodeid in selection.requested:
+        _, _, name = nodeid.partition("::")
+        kind = name.partition("[")[0]
+        if kind not in CHECK_KINDS:
+            return CHECK_KINDS  # a whole family, or a name that is no kind of check
+        named.add(kind)
+    return frozenset(named)
 
 
 def markexpr_can_select(markexpr: str, plugin_marks: frozenset[str]) -> bool:

@@ -205,3 +205,28 @@ def test_a_keyword_selection_builds_both_kinds(watched: Project) -> None:
     assert outcomes(result) == {GOLDEN_V0: "PASSED"}
     assert built(watched) == sorted([*LAYOUTS, GOLDEN_V0])
     result.assert_outcomes(passed=1, deselected=3)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((GOLDEN_V0,), [GOLDEN_V0]),
+        # Every layout item is built (node ids deselect afterwards); no golden one.
+        ((YANKED, HASHES), sorted(LAYOUTS)),
+        # A golden node id beside an ordinary test file: that file holds no check.
+        ((GOLDEN_V0, "tests/test_ok.py"), [GOLDEN_V0]),
+        # A whole family, or a folder holding the store: every kind.
+        (("tests/cachecompat/simple",), sorted([*LAYOUTS, GOLDEN_V0])),
+        ((GOLDEN_V0, "tests"), sorted([*LAYOUTS, GOLDEN_V0])),
+    ],
+    ids=["golden-id", "layout-ids", "golden-id-and-test-file", "family", "golden-id-and-folder"],
+)
+def test_node_ids_build_only_the_kinds_they_name(
+    watched: Project, args: tuple[str, ...], expected: list[str]
+) -> None:
+    watched.write("tests/test_ok.py", "def test_ok():\n    pass\n")
+
+    watched.run("--cache-compat", "--co", *args)
+
+    checks = [nodeid for nodeid in built(watched) if nodeid.startswith("tests/cachecompat/")]
+    assert checks == expected
