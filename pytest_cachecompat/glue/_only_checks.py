@@ -5,7 +5,10 @@ pytest would still import, assertion-rewrite and collect each test module
 first, only to throw its items away (docs/performance.md). When the selection
 can match nothing but the plugin's own items, files other than ``conftest.py``
 are left uncollected; directories are still walked, so their ``conftest.py``
-files load as in any run. What triggers it is listed in docs/performance.md.
+files load as in any run. The same analysis of ``-m`` and of node ids tells
+which kinds of check (layout, golden) the run can select, so that the others
+are not built. What triggers each is listed in docs/configuration.md ("Runs
+that select only the checks").
 """
 
 from __future__ import annotations
