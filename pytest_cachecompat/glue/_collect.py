@@ -50,15 +50,20 @@ def rootdir_relative(config: pytest.Config, path: Path) -> str:
         return path.as_posix()
 
 
+def argument_paths(config: pytest.Config) -> list[Path]:
+    """The paths of the command-line arguments (node ids without their ``::`` parts), resolved."""
+    return [
+        (config.invocation_params.dir / arg.partition("::")[0]).resolve() for arg in config.args
+    ]
+
+
 def uncollected_store(config: pytest.Config, store: Path) -> str | None:
     """Why no check would be collected: the store lies outside every collected path.
 
     The store becomes a collector inside its parent folder, so that folder (or
     the store itself) must be at or below one of the paths pytest collects.
     """
-    paths = [
-        (config.invocation_params.dir / arg.partition("::")[0]).resolve() for arg in config.args
-    ]
+    paths = argument_paths(config)
     for path in paths:
         if path == store or store.parent == path or path in store.parents or store in path.parents:
             return None

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ._collect import GOLDEN_MARK, LAYOUT_MARK, MARK, NodeIdSelection, rootdir_relative
+from ._collect import (
+    GOLDEN_MARK,
+    LAYOUT_MARK,
+    MARK,
+    NodeIdSelection,
+    argument_paths,
+    rootdir_relative,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -48,9 +55,7 @@ def only_checks_selected(config: pytest.Config, store: Path) -> str | None:
     markexpr = config.getoption("markexpr", "") or ""
     if markexpr and markexpr_selects_only_checks(markexpr):
         return f"-m {markexpr!r} selects only cache-compat checks"
-    paths = [
-        (config.invocation_params.dir / arg.partition("::")[0]).resolve() for arg in config.args
-    ]
+    paths = argument_paths(config)
     if paths and all(path == store or store in path.parents for path in paths):
         return f"only paths inside the store ({rootdir_relative(config, store)}) are selected"
     return None
